@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import type { EnvdConfig } from './config/envd-config.js';
+import { CONTROL_SOCKET_NAME, ENVD_SOCKET_NAME } from './contract.js';
+import { createPollingWatchers } from './filesystem/polling-watchers.js';
+import { createControlServer, createPublicServer } from './http/servers.js';
+import { closeUnix, listenUnix } from './http/unix-server.js';
+import { createJsonLogger, type Logger } from './log/logger.js';
+import { type EnvdNative, EXEC_HELPER_FILE, loadNative, nativeDir } from './native/envd-native.js';
+import { createProcessManager, type ProcessManager } from './process/process-manager.js';
+import { createFilesystemService } from './rpc/filesystem-service.js';
+import { createProcessService } from './rpc/process-service.js';
+import { createSandboxState, type SandboxState } from './state/sandbox-state.js';
+import { createUserDb, resolveUser, type UserDb } from './users/user-db.js';
+
+export interface EnvdOptions {
+  readonly config: EnvdConfig;
+  /** PATH for spawned processes (envd's own). */
+  readonly pathEnv: string;
+  /** @default JSON lines on stdout */
+  readonly logger?: Logger;
+  /** Directory with envd_native.node and envd-exec. @default nativeDir() */
+  readonly nativeDir?: string;
+  /** @default /etc/passwd and /etc/group */
+  readonly users?: UserDb;
+  /**
+   * How long processes get between SIGTERM and SIGKILL on close().
+   * @default 2000
+   */
+  readonly shutdownGraceMs?: number;
+}
+
+/** A running envd: both servers listening. */
+export interface Envd {
+  readonly envdSocketPath: string;
+  readonly controlSocketPath: string;
+  readonly state: SandboxState;
+  readonly processes: ProcessManager;
+  readonly native: EnvdNative;
+  /** Terminates processes, ends streams and tunnels, closes both servers, removes the sockets. */
+  close(): Promise<void>;
+}
+
+/** Composition root: wires areas, RPC services and servers, then listens. */
+export async function startEnvd(options: EnvdOptions): Promise<Envd> {
+  const logger = options.logger ?? createJsonLogger();
+  const dir = options.nativeDir ?? nativeDir();
+  const native = loadNative(dir);
+  const users = options.users ?? createUserDb();
+  const state = createSandboxState({ config: options.config, pathEnv: options.pathEnv });
+  const entries = { users, native };
+  const processes = createProcessManager({ state, helperPath: join(dir, EXEC_HELPER_FILE), logger });
+  const watchers = createPollingWatchers(entries);
+  const shutdown = new AbortController();
+
+  const publicServer = createPublicServer({
+    process: createProcessService({ manager: processes, users, state, logger }),
+    filesystem: createFilesystemService({ entries, users, state, watchers, logger }),
+    files: {
+      state,
+      native,
+      logger,
+      resolveUser: (name) => resolveUser(users, name, state.defaultUser),
+    },
+    shutdownSignal: shutdown.signal,
+  });
+  const control = createControlServer(state, logger);
+
+  const envdSocketPath = join(options.config.socketDir, ENVD_SOCKET_NAME);
+  const controlSocketPath = join(options.config.socketDir, CONTROL_SOCKET_NAME);
+  await listenUnix(publicServer, envdSocketPath);
+  try {
+    await listenUnix(control.server, controlSocketPath);
+  } catch (error) {
+    await closeUnix(publicServer, envdSocketPath);
+    throw error;
+  }
+  logger.info('envd.listening', {
+    sandboxId: state.sandboxId,
+    envdSocket: envdSocketPath,
+    controlSocket: controlSocketPath,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    envdSocketPath,
+    controlSocketPath,
+    state,
+    processes,
+    native,
+    close() {
+      closing ??= (async () => {
+        await processes.shutdown(options.shutdownGraceMs ?? 2000);
+        shutdown.abort();
+        watchers.closeAll();
+        await Promise.all([
+          closeUnix(publicServer, envdSocketPath),
+          closeUnix(control.server, controlSocketPath, control.tunnels),
+        ]);
+        logger.info('envd.closed');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { chmod, lstat, unlink } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { errnoCode } from '../errors/envd-error.js';
+
+/**
+ * Timeouts for envd's HTTP servers. Streams and uploads may run for hours, so there is no
+ * request timeout; idle keep-alive connections live longer than the data plane's pool keeps
+ * them (65 s > the usual 60 s), so the host never reuses a socket envd is just closing.
+ */
+export function configureServer(server: Server): void {
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+}
+
+/** Removes a socket file left by an earlier envd; refuses to delete anything else. */
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    const st = await lstat(path);
+    if (!st.isSocket()) throw new Error(`${path} exists and is not a socket`);
+    await unlink(path);
+  } catch (error) {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+  }
+}
+
+/** Listens on a unix socket with mode 0600 (only the host's envd owner may connect). */
+export async function listenUnix(server: Server, path: string): Promise<void> {
+  await removeStaleSocket(path);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ path }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  await chmod(path, 0o600);
+}
+
+/**
+ * Closes a server now: stops listening, drops every connection (including upgraded tunnel
+ * sockets, which the server no longer tracks), and removes the socket file.
+ */
+export async function closeUnix(
+  server: Server,
+  path: string,
+  upgraded: Iterable<Duplex> = [],
+): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  for (const socket of upgraded) socket.destroy();
+  await closed;
+  await unlink(path).catch(() => {});
+}

@@ -1,0 +1,175 @@
+import { Hono } from 'hono';
+import { SoulBoxError } from '../errors/index.js';
+import type { SandboxManager } from '../sandbox/sandbox-manager.js';
+import type { SandboxRecord } from '../store/index.js';
+import type { TemplateStore } from '../template/index.js';
+import type { ApiEnv } from './api-env.js';
+import { readJson } from './http-helpers.js';
+import { decodeCursor, encodeCursor, parseLimit, parseMetadataFilter, parseStates } from './list-query.js';
+import {
+  connectSchema,
+  type NewSandboxBody,
+  newSandboxSchema,
+  resumeSchema,
+  timeoutSchema,
+} from './request-schemas.js';
+import { toListedSandboxWire, toMetricWire, toSandboxDetailWire, toSandboxWire } from './wire.js';
+
+/** Dependencies of the sandbox routes. */
+export interface SandboxRoutesDeps {
+  sandboxes: SandboxManager;
+  templates: TemplateStore;
+}
+
+function networkModeOf(body: NewSandboxBody): 'bridge' | 'none' {
+  if (body.allow_internet_access === false) return 'none';
+  const deny = body.network?.denyOut ?? [];
+  const allow = body.network?.allowOut ?? [];
+  if (allow.length > 0 || deny.some((d) => d !== '0.0.0.0/0')) {
+    throw new SoulBoxError(
+      'INVALID_ARGUMENT',
+      'network.allowOut and partial network.denyOut rules are not supported yet; use allow_internet_access or denyOut ["0.0.0.0/0"]',
+    );
+  }
+  return deny.includes('0.0.0.0/0') ? 'none' : 'bridge';
+}
+
+function matchesMetadata(r: SandboxRecord, filter: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(filter)) if (r.metadata[k] !== v) return false;
+  return true;
+}
+
+/** The E2B-compatible sandbox endpoints (spec §2.2). Thin: validate, call the manager, map. */
+export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+
+  const create = (v2: boolean) =>
+    app.post(v2 ? '/v2/sandboxes' : '/sandboxes', async (c) => {
+      const body = await readJson(c, newSandboxSchema);
+      const rec = await d.sandboxes.create({
+        templateId: body.templateID,
+        tenantId: c.var.identity.tenantId,
+        timeoutS: body.timeout,
+        metadata: body.metadata ?? undefined,
+        envVars: body.envVars ?? undefined,
+        // NewSandboxV2 is always secured; v1 follows `secure`.
+        secure: v2 ? true : (body.secure ?? false),
+        networkMode: networkModeOf(body),
+        autoPause: body.autoPause ?? false,
+        cpuCount: body.cpuCount,
+        memoryMiB: body.memoryMB,
+        diskMiB: body.diskSizeMB,
+      });
+      return c.json(toSandboxWire(rec), 201);
+    });
+  create(false);
+  create(true);
+
+  app.get('/v2/sandboxes', (c) => {
+    const tenantId = c.var.identity.tenantId;
+    const states = parseStates(c.req.queries('state') ?? []);
+    const filter = parseMetadataFilter(c.req.query('metadata'));
+    const limit = parseLimit(c.req.query('limit'));
+    const token = c.req.query('nextToken');
+    const after = token ? decodeCursor(token) : undefined;
+    const order = c.req.query('order') === 'asc' ? 'asc' : 'desc';
+    const rows = d.sandboxes
+      .list({ tenantId, states })
+      .filter((r) => matchesMetadata(r, filter))
+      .sort((a, b) => {
+        const cmp =
+          a.startedAt === b.startedAt ? a.id.localeCompare(b.id) : a.startedAt.localeCompare(b.startedAt);
+        return order === 'asc' ? cmp : -cmp;
+      })
+      .filter((r) => {
+        if (!after) return true;
+        const cmp =
+          r.startedAt === after.startedAt
+            ? r.id.localeCompare(after.id)
+            : r.startedAt.localeCompare(after.startedAt);
+        return order === 'asc' ? cmp > 0 : cmp < 0;
+      });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    if (rows.length > limit && last) c.header('X-Next-Token', encodeCursor(last.startedAt, last.id));
+    return c.json(page.map(toListedSandboxWire));
+  });
+
+  // v1 list (deprecated upstream): running sandboxes, metadata filter, no paging.
+  app.get('/sandboxes', (c) => {
+    const filter = parseMetadataFilter(c.req.query('metadata'));
+    const rows = d.sandboxes
+      .list({ tenantId: c.var.identity.tenantId, states: ['running'] })
+      .filter((r) => matchesMetadata(r, filter));
+    return c.json(rows.map(toListedSandboxWire));
+  });
+
+  app.get('/sandboxes/:id', (c) =>
+    c.json(toSandboxDetailWire(d.sandboxes.get(c.req.param('id'), c.var.identity.tenantId))),
+  );
+
+  app.delete('/sandboxes/:id', async (c) => {
+    await d.sandboxes.kill(c.req.param('id'), c.var.identity.tenantId);
+    return c.body(null, 204);
+  });
+
+  app.post('/sandboxes/:id/timeout', async (c) => {
+    const body = await readJson(c, timeoutSchema);
+    await d.sandboxes.setTimeout(c.req.param('id'), body.timeout, c.var.identity.tenantId);
+    return c.body(null, 204);
+  });
+
+  app.post('/sandboxes/:id/pause', async (c) => {
+    await d.sandboxes.pause(c.req.param('id'), c.var.identity.tenantId);
+    return c.body(null, 204);
+  });
+
+  const connect = (route: string) =>
+    app.post(route, async (c) => {
+      const body = await readJson(c, connectSchema);
+      const { record, resumed } = await d.sandboxes.connect(
+        c.req.param('id') ?? '',
+        body.timeout,
+        c.var.identity.tenantId,
+      );
+      return c.json(toSandboxWire(record), resumed ? 201 : 200);
+    });
+  connect('/sandboxes/:id/connect');
+  connect('/v2/sandboxes/:id/connect');
+
+  // SDK 2.0–2.5 connect path: resume answers 409 when the sandbox already runs.
+  app.post('/sandboxes/:id/resume', async (c) => {
+    const body = await readJson(c, resumeSchema);
+    const id = c.req.param('id');
+    const rec = d.sandboxes.get(id, c.var.identity.tenantId);
+    if (rec.state === 'running')
+      throw new SoulBoxError('SANDBOX_STATE_CONFLICT', `Sandbox "${id}" is already running`);
+    const { record } = await d.sandboxes.connect(id, body.timeout, c.var.identity.tenantId);
+    return c.json(toSandboxWire(record), 201);
+  });
+
+  app.get('/sandboxes/:id/metrics', (c) => {
+    const num = (v: string | undefined) => {
+      if (v === undefined || v === '') return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n)) throw new SoulBoxError('INVALID_ARGUMENT', `invalid timestamp '${v}'`);
+      return n;
+    };
+    const samples = d.sandboxes.metrics(
+      c.req.param('id'),
+      num(c.req.query('start')),
+      num(c.req.query('end')),
+      c.var.identity.tenantId,
+    );
+    return c.json(samples.map(toMetricWire));
+  });
+
+  app.get('/templates/aliases/:alias', (c) => {
+    const alias = c.req.param('alias');
+    if (!d.templates.known(alias))
+      throw new SoulBoxError('TEMPLATE_NOT_FOUND', `template '${alias}' not found`);
+    return c.json({ templateID: alias, public: true });
+  });
+
+  return app;
+}

@@ -1,0 +1,10 @@
+export {
+  type AdminKeyBootstrap,
+  addApiKey,
+  authenticateApiKey,
+  bootstrapAdminKey,
+  generateApiKey,
+  hashApiKey,
+  keyPrefix,
+} from './api-keys.js';
+export type { Identity } from './identity.js';

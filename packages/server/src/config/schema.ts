@@ -1,0 +1,98 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+
+/**
+ * The server configuration. Every key has a default, so `npm start` needs none of them.
+ * Unknown keys are rejected so that a typo fails at start-up instead of being ignored.
+ */
+export const configSchema = z.strictObject({
+  /** Address the API and data plane listen on. @default '127.0.0.1' */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** @default 3000 */
+  port: port.default(3000),
+  /** Where SoulBox keeps its store, sandboxes and templates. @default '/var/lib/soulbox' */
+  dataDir: z.string().min(1).default('/var/lib/soulbox'),
+  /** Template cache; defaults to `<dataDir>/templates`. */
+  templatesDir: z.string().min(1).optional(),
+  /** Bootstrap admin API key (`e2b_` + hex). Generated and saved on first start if unset. */
+  adminKey: z
+    .string()
+    .regex(/^e2b_[0-9a-f]{20,}$/, 'must look like e2b_ followed by at least 20 hex digits')
+    .optional(),
+  /** Domain for `{port}-{sandboxId}.{domain}` host routing. @default 'localhost' */
+  domain: z.string().min(1).default('localhost'),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Build the `base` template at start-up instead of on the first create. @default true */
+  prepareTemplates: z.boolean().default(true),
+  runtime: z
+    .strictObject({
+      /** OCI runtime binary. @default 'runc' */
+      binary: z.string().min(1).default('runc'),
+      /** The runtime's state root (`--root`); unset = the runtime's own default. */
+      root: z.string().min(1).optional(),
+      /** First host uid/gid of the 65536 ids that sandbox ids 0..65535 map to. @default 100000 */
+      uidShift: z.number().int().min(1).max(4_000_000_000).default(100_000),
+      /** 'default' = Docker's capability set, root usable; 'hardened' adds no_new_privs and fewer caps. */
+      profile: z.enum(['default', 'hardened']).default('default'),
+    })
+    .prefault({}),
+  sandbox: z
+    .strictObject({
+      /** Lifetime when the request gives none, seconds. @default 300 */
+      defaultTimeoutS: z.number().int().min(1).default(300),
+      /** Longest lifetime a request may ask for, seconds. @default 86400 */
+      maxTimeoutS: z.number().int().min(1).default(86_400),
+      /** @default 2 */
+      defaultCpuCount: z.number().int().min(1).default(2),
+      /** @default the host's core count */
+      maxCpuCount: z.number().int().min(1).default(Math.max(1, os.availableParallelism())),
+      /** @default 512 */
+      defaultMemoryMiB: z.number().int().min(16).default(512),
+      /** @default 8192 */
+      maxMemoryMiB: z.number().int().min(16).default(8192),
+      /** Writable-layer size limit. @default 2048 */
+      defaultDiskMiB: z.number().int().min(16).default(2048),
+      /** @default 65536 */
+      maxDiskMiB: z.number().int().min(16).default(65_536),
+      /** Process/thread limit per sandbox. @default 1024 */
+      pidsLimit: z.number().int().min(16).max(1_000_000).default(1024),
+    })
+    .prefault({}),
+  network: z
+    .strictObject({
+      /** Host bridge the sandboxes' veth pairs attach to. @default 'soulbox0' */
+      bridge: z
+        .string()
+        .regex(/^[a-z][a-z0-9]{0,14}$/)
+        .default('soulbox0'),
+      /** IPv4 /16../24 for sandboxes; the first address is the bridge. @default '10.250.0.0/16' */
+      subnet: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/)
+        .default('10.250.0.0/16'),
+    })
+    .prefault({}),
+  disk: z
+    .strictObject({
+      /**
+       * How writable-layer limits are enforced. 'xfs' / 'btrfs': the sandboxes dir must be XFS
+       * with prjquota / btrfs; 'auto': use either when the sandboxes dir is one, else back it
+       * with a sparse loop-mounted image (btrfs, else XFS); 'none': no disk limits (a warning
+       * at start-up).
+       * @default 'auto'
+       */
+      quota: z.enum(['auto', 'btrfs', 'xfs', 'none']).default('auto'),
+      /** Size of the sparse loop image 'auto' creates, GiB. @default 64 */
+      imageSizeGiB: z.number().int().min(1).max(65_536).default(64),
+    })
+    .prefault({}),
+  /** Debian mirror for template builds. @default 'http://deb.debian.org/debian' */
+  debianMirror: z.string().url().default('http://deb.debian.org/debian'),
+});
+
+/** Validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+/** Configuration as written in a file or built from flags (everything optional). */
+export type ConfigInput = z.input<typeof configSchema>;

@@ -1,0 +1,88 @@
+/**
+ * The closed set of error codes SoulBox answers with. One table maps each code to its HTTP
+ * status (REST and data plane), its Connect code and a short description; docs/errors.md is
+ * kept equal to this table by a test.
+ */
+export const ERROR_CODES = {
+  INVALID_ARGUMENT: {
+    http: 400,
+    connect: 'invalid_argument',
+    description: 'A request field is missing, malformed or out of range.',
+  },
+  MALFORMED_JSON: {
+    http: 400,
+    connect: 'invalid_argument',
+    description: 'The request body is not valid JSON.',
+  },
+  UNAUTHENTICATED: {
+    http: 401,
+    connect: 'unauthenticated',
+    description: 'No credential, or the credential is unknown, revoked or expired.',
+  },
+  FORBIDDEN: {
+    http: 403,
+    connect: 'permission_denied',
+    description: 'The credential is valid but may not do this.',
+  },
+  NOT_FOUND: { http: 404, connect: 'not_found', description: 'No such route or resource.' },
+  SANDBOX_NOT_FOUND: {
+    http: 404,
+    connect: 'not_found',
+    description: 'The sandbox does not exist (or belongs to someone else).',
+  },
+  TEMPLATE_NOT_FOUND: { http: 404, connect: 'not_found', description: 'The template does not exist.' },
+  SANDBOX_STATE_CONFLICT: {
+    http: 409,
+    connect: 'failed_precondition',
+    description: 'The sandbox is not in a state that allows this (already paused, changing state, ...).',
+  },
+  PAYLOAD_TOO_LARGE: {
+    http: 413,
+    connect: 'resource_exhausted',
+    description: 'The request body is larger than allowed.',
+  },
+  RATE_LIMITED: {
+    http: 429,
+    connect: 'resource_exhausted',
+    description: 'Too many requests or a quota is exhausted.',
+  },
+  INTERNAL: {
+    http: 500,
+    connect: 'internal',
+    description: 'An unexpected error; the cause is in the server log.',
+  },
+  SANDBOX_START_FAILED: {
+    http: 500,
+    connect: 'internal',
+    description: 'The runtime could not start the sandbox.',
+  },
+  TEMPLATE_BUILD_FAILED: { http: 500, connect: 'internal', description: 'Building the template failed.' },
+  SANDBOX_UNREACHABLE: {
+    http: 502,
+    connect: 'unavailable',
+    description: 'The sandbox is gone, paused or not answering (data plane).',
+  },
+  PORT_NOT_OPEN: {
+    http: 502,
+    connect: 'unavailable',
+    description: 'Nothing listens on that port inside the sandbox (data plane).',
+  },
+  RUNTIME_UNAVAILABLE: {
+    http: 503,
+    connect: 'unavailable',
+    description: 'The host cannot run sandboxes (runtime binary or kernel feature missing).',
+  },
+  INSUFFICIENT_STORAGE: {
+    http: 507,
+    connect: 'resource_exhausted',
+    description: "The sandbox's disk limit or the host's disk is full.",
+  },
+} as const satisfies Record<string, { http: number; connect: string; description: string }>;
+
+/** A stable SoulBox error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** HTTP status for a code. */
+export function httpStatusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].http;
+}

@@ -1,0 +1,302 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SoulBoxError } from '../errors/index.js';
+import { createSandboxNetwork, destroySandboxNetwork, netnsPath, type Subnet } from '../network/index.js';
+import type { Logger } from '../util/logger.js';
+import { type CgroupStats, type CgroupVersion, readCgroupStats } from './cgroups.js';
+import type { DiskQuota } from './disk-quota.js';
+import type { EnvdRuntime } from './envd-runtime.js';
+import { requestOverSocket, waitForEnvd } from './envd-socket.js';
+import { isMountPoint, mountOverlay, unmountOverlay } from './overlay.js';
+import type { ContainerState, RuncDriver } from './runc.js';
+import { buildSandboxSpec, RUN_MOUNT } from './sandbox-spec.js';
+
+/** Prefix of every container id SoulBox creates. */
+export const CONTAINER_PREFIX = 'soulbox-';
+
+/** Host paths of one sandbox. */
+export interface SandboxPaths {
+  dir: string;
+  bundleConfig: string;
+  rootfs: string;
+  /** Project-quota root holding upper and work. */
+  fsDir: string;
+  upper: string;
+  work: string;
+  runDir: string;
+  envdSocket: string;
+  controlSocket: string;
+  log: string;
+  etc: { hosts: string; hostname: string; resolvConf: string };
+}
+
+/** The initial config envd reads at start (its contract lives in @soulbox/envd). */
+export interface EnvdInitConfig {
+  sandboxId: string;
+  templateId: string;
+  envVars: Record<string, string>;
+  defaultUser: string;
+  defaultWorkdir: string;
+  /** Written to each child's oom_score_adj, since children inherit envd's protected score. */
+  childOomScoreAdj: number;
+}
+
+/** Parameters of one sandbox start. */
+export interface StartSandboxParams {
+  sandboxId: string;
+  templateRootfs: string;
+  cpuCount: number;
+  memoryMiB: number;
+  diskMiB: number;
+  /** Subnet index for a bridged sandbox; null = loopback only. */
+  netIndex: number | null;
+  /** XFS project id; null when limits are not enforced. */
+  diskProjectId: number | null;
+  envd: EnvdInitConfig;
+}
+
+/** Options for {@link createSandboxRuntime}. */
+export interface SandboxRuntimeOptions {
+  sandboxesDir: string;
+  runc: RuncDriver;
+  envd: EnvdRuntime;
+  disk: DiskQuota;
+  cgroupVersion: CgroupVersion;
+  uidShift: number;
+  pidsLimit: number;
+  profile: 'default' | 'hardened';
+  network: { bridge: string; subnet: Subnet; resolvConf: string };
+  logger: Logger;
+  /** @default 10000 */
+  readyTimeoutMs?: number;
+}
+
+/** Starts, stops and inspects sandboxes on this host. Knows nothing of records or APIs. */
+export interface SandboxRuntime {
+  paths(sandboxId: string): SandboxPaths;
+  containerId(sandboxId: string): string;
+  cgroupsPath(sandboxId: string): string;
+  /** Creates every resource and starts envd; on failure removes what it made. */
+  start(p: StartSandboxParams): Promise<void>;
+  /** Removes every resource of a sandbox. Idempotent; safe on half-created sandboxes. */
+  destroy(sandboxId: string, diskProjectId: number | null): Promise<void>;
+  pause(sandboxId: string): Promise<void>;
+  resume(sandboxId: string): Promise<void>;
+  /** The container's state, undefined when it does not exist. */
+  state(sandboxId: string): Promise<ContainerState | undefined>;
+  /** Sandbox ids whose containers this runtime created (by bundle location). */
+  listContainers(): Promise<{ sandboxId: string; status: ContainerState['status'] }[]>;
+  /** Sandbox ids that have a directory on disk. */
+  listDirs(): string[];
+  stats(sandboxId: string): CgroupStats;
+  diskUsage(sandboxId: string): { usedBytes: number; totalBytes: number };
+  /** Sends a JSON request to envd's control socket. */
+  control(
+    sandboxId: string,
+    method: string,
+    urlPath: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: string }>;
+}
+
+const SANDBOX_ID = /^[a-z0-9]{1,64}$/;
+
+/** OOM score of envd (PID 1 of every sandbox): as good as exempt. */
+const ENVD_OOM_SCORE_ADJ = -998;
+
+/**
+ * envd is PID 1: if the OOM killer picked it, the whole sandbox would die. Only the host can
+ * lower a score (runc cannot from inside the user namespace), and only with CAP_SYS_RESOURCE,
+ * which some hosts withhold even from root; envd also raises its children's scores
+ * (childOomScoreAdj), so they are preferred either way.
+ */
+function protectFromOom(pid: number): void {
+  try {
+    fs.writeFileSync(`/proc/${pid}/oom_score_adj`, String(ENVD_OOM_SCORE_ADJ));
+  } catch {
+    // Without CAP_SYS_RESOURCE the children's raised scores are the protection.
+  }
+}
+
+function hostsFile(id: string): string {
+  return `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${id}\n`;
+}
+
+/** The server's own hard RLIMIT_NOFILE (capped at 1M); sandboxes get the same. */
+function hostMaxOpenFiles(): number {
+  const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const hard = Number(line?.trim().split(/\s+/)[4]);
+  return Number.isFinite(hard) && hard > 0 ? Math.min(hard, 1_048_576) : 1024;
+}
+
+/** Creates the host runtime. */
+export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
+  const maxOpenFiles = hostMaxOpenFiles();
+  const log = o.logger;
+  const owner = { uid: o.uidShift, gid: o.uidShift };
+
+  const paths = (id: string): SandboxPaths => {
+    if (!SANDBOX_ID.test(id)) throw new SoulBoxError('INVALID_ARGUMENT', 'invalid sandbox id');
+    const dir = path.join(o.sandboxesDir, id);
+    const fsDir = path.join(dir, 'fs');
+    const runDir = path.join(dir, 'run');
+    return {
+      dir,
+      bundleConfig: path.join(dir, 'config.json'),
+      rootfs: path.join(dir, 'rootfs'),
+      fsDir,
+      upper: path.join(fsDir, 'upper'),
+      work: path.join(fsDir, 'work'),
+      runDir,
+      envdSocket: path.join(runDir, 'envd.sock'),
+      controlSocket: path.join(runDir, 'control.sock'),
+      log: path.join(dir, 'sandbox.log'),
+      etc: {
+        hosts: path.join(dir, 'etc', 'hosts'),
+        hostname: path.join(dir, 'etc', 'hostname'),
+        resolvConf: path.join(dir, 'etc', 'resolv.conf'),
+      },
+    };
+  };
+  const containerId = (id: string) => `${CONTAINER_PREFIX}${id}`;
+  const cgroupsPath = (id: string) => `/soulbox/${id}`;
+
+  const destroy = async (id: string, diskProjectId: number | null): Promise<void> => {
+    const p = paths(id);
+    const steps: [string, () => Promise<void>][] = [
+      ['container', () => o.runc.delete(containerId(id))],
+      ['overlay', () => unmountOverlay(p.rootfs)],
+      ['network', () => destroySandboxNetwork(id)],
+      ['writable layer', () => o.disk.removeLimitedDir(p.fsDir, diskProjectId)],
+      [
+        'files',
+        async () => {
+          // Never delete through a still-mounted rootfs: that would wipe the template.
+          if (isMountPoint(p.rootfs)) throw new Error(`${p.rootfs} is still mounted`);
+          await fs.promises.rm(p.dir, { recursive: true, force: true });
+        },
+      ],
+    ];
+    let firstError: unknown;
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        log.error('sandbox cleanup step failed', { sandboxId: id, step: what, err });
+        firstError ??= err;
+      }
+    }
+    if (firstError) throw firstError;
+  };
+
+  return {
+    paths,
+    containerId,
+    cgroupsPath,
+    destroy,
+    async start(s) {
+      const p = paths(s.sandboxId);
+      if (fs.existsSync(p.dir))
+        throw new SoulBoxError('SANDBOX_START_FAILED', `sandbox ${s.sandboxId} already exists on disk`);
+      try {
+        // 0711: runc mounts the rootfs from inside the user namespace, so it must traverse this dir.
+        fs.mkdirSync(p.dir, { recursive: true, mode: 0o711 });
+        await o.disk.createLimitedDir(p.fsDir, s.diskProjectId, s.diskMiB);
+        fs.mkdirSync(path.join(p.dir, 'etc'));
+        fs.mkdirSync(p.runDir, { mode: 0o700 });
+        fs.chownSync(p.runDir, owner.uid, owner.gid);
+        fs.writeFileSync(path.join(p.runDir, 'config.json'), JSON.stringify(s.envd), { mode: 0o600 });
+        fs.chownSync(path.join(p.runDir, 'config.json'), owner.uid, owner.gid);
+        fs.writeFileSync(p.etc.hosts, hostsFile(s.sandboxId));
+        fs.writeFileSync(p.etc.hostname, `${s.sandboxId}\n`);
+        fs.writeFileSync(p.etc.resolvConf, o.network.resolvConf);
+        for (const f of Object.values(p.etc)) fs.chownSync(f, owner.uid, owner.gid);
+
+        const [,] = await Promise.all([
+          mountOverlay(
+            { lowerDirs: [s.templateRootfs], upperDir: p.upper, workDir: p.work, mergedDir: p.rootfs },
+            owner,
+          ),
+          createSandboxNetwork({
+            sandboxId: s.sandboxId,
+            bridged:
+              s.netIndex === null
+                ? null
+                : { bridge: o.network.bridge, subnet: o.network.subnet, index: s.netIndex },
+          }),
+        ]);
+        const spec = buildSandboxSpec({
+          sandboxId: s.sandboxId,
+          rootfsDir: p.rootfs,
+          envdDir: o.envd.dir,
+          envdArgs: o.envd.args,
+          runDir: p.runDir,
+          etcFiles: p.etc,
+          netnsPath: netnsPath(s.sandboxId),
+          uidShift: o.uidShift,
+          cpuCount: s.cpuCount,
+          memoryMiB: s.memoryMiB,
+          pidsLimit: o.pidsLimit,
+          cgroupsPath: cgroupsPath(s.sandboxId),
+          cgroupVersion: o.cgroupVersion,
+          profile: o.profile,
+          maxOpenFiles,
+        });
+        fs.writeFileSync(p.bundleConfig, JSON.stringify(spec));
+        const logFd = fs.openSync(p.log, 'a+', 0o600);
+        let initPid: number;
+        try {
+          initPid = await o.runc.run(containerId(s.sandboxId), p.dir, logFd);
+        } finally {
+          fs.closeSync(logFd);
+        }
+        protectFromOom(initPid);
+        await waitForEnvd(p.controlSocket, {
+          timeoutMs: o.readyTimeoutMs ?? 10_000,
+          isAlive: async () => (await o.runc.state(containerId(s.sandboxId)))?.status === 'running',
+        });
+      } catch (err) {
+        const tail = fs.existsSync(p.log) ? fs.readFileSync(p.log, 'utf8').slice(-2000) : '';
+        log.error('sandbox start failed', { sandboxId: s.sandboxId, err, envdLog: tail });
+        await destroy(s.sandboxId, s.diskProjectId).catch(() => {});
+        if (err instanceof SoulBoxError) throw err;
+        throw new SoulBoxError('SANDBOX_START_FAILED', `sandbox failed to start: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+    },
+    async pause(id) {
+      await o.runc.pause(containerId(id));
+    },
+    async resume(id) {
+      await o.runc.resume(containerId(id));
+    },
+    state(id) {
+      return o.runc.state(containerId(id));
+    },
+    async listContainers() {
+      const prefix = `${path.resolve(o.sandboxesDir)}/`;
+      return (await o.runc.list())
+        .filter((c) => c.id.startsWith(CONTAINER_PREFIX) && c.bundle.startsWith(prefix))
+        .map((c) => ({ sandboxId: c.id.slice(CONTAINER_PREFIX.length), status: c.status }));
+    },
+    listDirs() {
+      try {
+        return fs.readdirSync(o.sandboxesDir).filter((n) => SANDBOX_ID.test(n));
+      } catch {
+        return [];
+      }
+    },
+    stats(id) {
+      return readCgroupStats(o.cgroupVersion, cgroupsPath(id));
+    },
+    diskUsage(id) {
+      return o.disk.usage(paths(id).fsDir);
+    },
+    control(id, method, urlPath, body) {
+      return requestOverSocket(paths(id).controlSocket, method, urlPath, body);
+    },
+  };
+}
+
+export { RUN_MOUNT };

@@ -1,0 +1,161 @@
+import { DEFAULT_CAPABILITIES, HARDENED_CAPABILITIES, toOciCapabilities } from './capabilities.js';
+import type { CgroupVersion } from './cgroups.js';
+import { ENVD_MOUNT } from './envd-runtime.js';
+import { MASKED_PATHS, READONLY_PATHS } from './masked-paths.js';
+import type { OciSpec } from './oci-spec.js';
+import { createSeccompProfile } from './seccomp-profile.js';
+
+/** Where envd's sockets and config live inside the sandbox. */
+export const RUN_MOUNT = '/run/soulbox';
+
+/** Everything that decides one sandbox's OCI config. */
+export interface SandboxSpecOptions {
+  sandboxId: string;
+  /** The overlay's merged dir. */
+  rootfsDir: string;
+  /** Prepared envd runtime (node + libs + bundle), mounted read-only. */
+  envdDir: string;
+  /** The command that starts envd. */
+  envdArgs: readonly string[];
+  /** Host dir for envd's sockets and config, mounted at {@link RUN_MOUNT}. */
+  runDir: string;
+  /** Host files bound over /etc/hosts, /etc/hostname, /etc/resolv.conf. */
+  etcFiles: { hosts: string; hostname: string; resolvConf: string };
+  /** Network namespace to join (created by SoulBox beforehand). */
+  netnsPath: string;
+  /** Host id that sandbox id 0 maps to; 65536 ids are mapped. */
+  uidShift: number;
+  cpuCount: number;
+  memoryMiB: number;
+  pidsLimit: number;
+  /** Path of the sandbox's cgroup below each hierarchy's root. */
+  cgroupsPath: string;
+  cgroupVersion: CgroupVersion;
+  profile: 'default' | 'hardened';
+  /** RLIMIT_NOFILE for the sandbox (at most the server's own hard limit). */
+  maxOpenFiles: number;
+}
+
+const CPU_PERIOD_US = 100_000;
+
+/** Builds the OCI runtime config for a sandbox. Pure: no I/O. */
+export function buildSandboxSpec(o: SandboxSpecOptions): OciSpec {
+  const caps = o.profile === 'hardened' ? HARDENED_CAPABILITIES : DEFAULT_CAPABILITIES;
+  const memoryBytes = o.memoryMiB * 1024 * 1024;
+  return {
+    ociVersion: '1.0.2',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: [...o.envdArgs],
+      env: [
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'HOME=/root',
+        `SOULBOX_ENVD_CONFIG=${RUN_MOUNT}/config.json`,
+      ],
+      cwd: '/',
+      capabilities: toOciCapabilities(caps),
+      // Inside a user namespace a hard limit can only be lowered, so never ask above the host's.
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: o.maxOpenFiles, soft: o.maxOpenFiles }],
+      // no_new_privs breaks setuid sudo, which E2B users rely on; the hardened profile sets it.
+      noNewPrivileges: o.profile === 'hardened',
+    },
+    root: { path: o.rootfsDir, readonly: false },
+    hostname: o.sandboxId,
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      {
+        destination: '/dev',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+      },
+      {
+        destination: '/dev/pts',
+        type: 'devpts',
+        source: 'devpts',
+        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+      },
+      {
+        destination: '/dev/shm',
+        type: 'tmpfs',
+        source: 'shm',
+        options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+      },
+      {
+        destination: '/dev/mqueue',
+        type: 'mqueue',
+        source: 'mqueue',
+        options: ['nosuid', 'noexec', 'nodev'],
+      },
+      // The netns belongs to the host's user namespace, so sysfs cannot be mounted fresh:
+      // bind the host's read-only (as rootless Podman does), then give the sandbox its own cgroup view.
+      {
+        destination: '/sys',
+        type: 'none',
+        source: '/sys',
+        options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'],
+      },
+      {
+        destination: '/sys/fs/cgroup',
+        type: 'cgroup',
+        source: 'cgroup',
+        options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+      },
+      {
+        destination: ENVD_MOUNT,
+        type: 'bind',
+        source: o.envdDir,
+        options: ['rbind', 'ro', 'nosuid', 'nodev'],
+      },
+      {
+        destination: RUN_MOUNT,
+        type: 'bind',
+        source: o.runDir,
+        options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'],
+      },
+      {
+        destination: '/etc/hosts',
+        type: 'bind',
+        source: o.etcFiles.hosts,
+        options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'],
+      },
+      {
+        destination: '/etc/hostname',
+        type: 'bind',
+        source: o.etcFiles.hostname,
+        options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'],
+      },
+      {
+        destination: '/etc/resolv.conf',
+        type: 'bind',
+        source: o.etcFiles.resolvConf,
+        options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'],
+      },
+    ],
+    linux: {
+      uidMappings: [{ containerID: 0, hostID: o.uidShift, size: 65_536 }],
+      gidMappings: [{ containerID: 0, hostID: o.uidShift, size: 65_536 }],
+      namespaces: [
+        { type: 'pid' },
+        { type: 'ipc' },
+        { type: 'uts' },
+        { type: 'mount' },
+        { type: 'cgroup' },
+        { type: 'user' },
+        { type: 'network', path: o.netnsPath },
+      ],
+      resources: {
+        devices: [{ allow: false, access: 'rwm' }],
+        memory: { limit: memoryBytes, ...(o.cgroupVersion === 1 ? {} : { swap: memoryBytes }) },
+        cpu: { quota: o.cpuCount * CPU_PERIOD_US, period: CPU_PERIOD_US, shares: 1024 },
+        pids: { limit: o.pidsLimit },
+      },
+      cgroupsPath: o.cgroupsPath,
+      seccomp: createSeccompProfile({ capabilities: caps }),
+      maskedPaths: [...MASKED_PATHS],
+      readonlyPaths: [...READONLY_PATHS],
+      rootfsPropagation: 'private',
+    },
+  };
+}

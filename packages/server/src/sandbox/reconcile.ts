@@ -1,0 +1,50 @@
+import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
+import type { SandboxRecord, Store } from '../store/index.js';
+import type { Logger } from '../util/logger.js';
+
+/**
+ * Brings the store and the host back in line after a restart or crash:
+ * - a live record whose container runs (or is paused) is adopted, in the container's state;
+ * - a live record without a working container is marked killed and its leftovers removed;
+ * - containers and sandbox dirs of this data dir that no live record owns are removed.
+ * Returns the adopted records.
+ */
+export async function reconcileSandboxes(o: {
+  store: Store;
+  runtime: SandboxRuntime;
+  logger: Logger;
+}): Promise<SandboxRecord[]> {
+  const log = o.logger;
+  const containers = new Map((await o.runtime.listContainers()).map((c) => [c.sandboxId, c.status]));
+  const live = o.store.listSandboxes({ states: ['starting', 'running', 'paused'] });
+  const adopted: SandboxRecord[] = [];
+  const keep = new Set<string>();
+  for (const rec of live) {
+    const status = containers.get(rec.id);
+    if (rec.state !== 'starting' && (status === 'running' || status === 'paused')) {
+      const state = status === 'paused' ? 'paused' : 'running';
+      if (state !== rec.state) o.store.updateSandbox(rec.id, { state });
+      adopted.push({ ...rec, state });
+      keep.add(rec.id);
+      continue;
+    }
+    log.warn('sandbox lost while the server was down; cleaning up', {
+      sandboxId: rec.id,
+      container: status ?? 'none',
+    });
+    o.store.updateSandbox(rec.id, { state: 'killed', killedAt: new Date().toISOString() });
+    await o.runtime
+      .destroy(rec.id, rec.diskProjectId)
+      .catch((err) => log.error('cleanup failed', { sandboxId: rec.id, err }));
+  }
+  const orphans = new Set([...containers.keys(), ...o.runtime.listDirs()].filter((id) => !keep.has(id)));
+  for (const id of orphans) {
+    const rec = o.store.getSandbox(id);
+    log.warn('removing orphaned sandbox resources', { sandboxId: id });
+    await o.runtime
+      .destroy(id, rec?.diskProjectId ?? null)
+      .catch((err) => log.error('cleanup failed', { sandboxId: id, err }));
+  }
+  if (adopted.length) log.info('adopted running sandboxes', { count: adopted.length });
+  return adopted;
+}

@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { getRequestListener } from '@hono/node-server';
+import { bundleDir } from '@soulbox/envd';
+import { createApi } from './api/app.js';
+import { bootstrapAdminKey } from './auth/index.js';
+import type { Config } from './config/index.js';
+import { createDataPlane } from './dataplane/data-plane.js';
+import { SoulBoxError } from './errors/index.js';
+import { parseSubnet, setupHostNetwork } from './network/index.js';
+import { detectCgroupVersion } from './runtime/cgroups.js';
+import { setupDiskQuota } from './runtime/disk-quota.js';
+import { prepareEnvdRuntime } from './runtime/envd-runtime.js';
+import { createRuncDriver } from './runtime/runc.js';
+import { createSandboxRuntime } from './runtime/sandbox-runtime.js';
+import { createSandboxManager, type SandboxManager } from './sandbox/sandbox-manager.js';
+import { openStore, type Store } from './store/index.js';
+import { createTemplateStore, type TemplateBuildProgress } from './template/index.js';
+import { createLogger, type Logger } from './util/logger.js';
+
+/** A running SoulBox server. */
+export interface SoulBoxServer {
+  /** Base URL of the API and data plane, e.g. http://127.0.0.1:3000. */
+  readonly url: string;
+  readonly port: number;
+  /** The bootstrap admin key, when known to this process. */
+  readonly adminKey: string | undefined;
+  /** Where a generated admin key was saved. */
+  readonly adminKeyFile: string | undefined;
+  readonly sandboxes: SandboxManager;
+  readonly store: Store;
+  readonly logger: Logger;
+  /** Notes for the operator (e.g. disk limits not enforced). */
+  readonly warnings: readonly string[];
+  /** Stops listening; sandboxes keep running (adopted at next start) unless killSandboxes. */
+  close(opts?: { killSandboxes?: boolean }): Promise<void>;
+}
+
+/** Options beyond the config. */
+export interface StartServerOptions {
+  logger?: Logger;
+  onTemplateProgress?: (p: TemplateBuildProgress) => void;
+}
+
+function sandboxResolvConf(): string {
+  const candidates = ['/etc/resolv.conf', '/run/systemd/resolve/resolv.conf'];
+  for (const file of candidates) {
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      const servers = [...text.matchAll(/^nameserver\s+(\S+)/gm)].map((m) => m[1]!);
+      // A loopback resolver on the host is not reachable from a sandbox's own netns.
+      if (servers.length && servers.every((s) => !s.startsWith('127.') && s !== '::1')) return text;
+    } catch {
+      // Try the next candidate.
+    }
+  }
+  return 'nameserver 1.1.1.1\n';
+}
+
+/** Starts a SoulBox server: checks the host, prepares storage, network, envd and templates, then listens. */
+export async function startServer(config: Config, opts: StartServerOptions = {}): Promise<SoulBoxServer> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  if (process.getuid?.() !== 0) {
+    throw new SoulBoxError(
+      'RUNTIME_UNAVAILABLE',
+      'SoulBox runs sandboxes with runc, overlay mounts and network namespaces: start it as root',
+    );
+  }
+  const warnings: string[] = [];
+  const dataDir = path.resolve(config.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  const templatesDir = path.resolve(config.templatesDir ?? path.join(dataDir, 'templates'));
+  const sandboxesDir = path.join(dataDir, 'sandboxes');
+
+  const store = openStore({ file: path.join(dataDir, 'soulbox.db') });
+  const cleanups: (() => Promise<void> | void)[] = [() => store.close()];
+  try {
+    const admin = bootstrapAdminKey(store, dataDir, config.adminKey);
+    const runc = createRuncDriver({ binary: config.runtime.binary, root: config.runtime.root });
+    logger.info('runtime', { version: await runc.version() });
+    const cgroupVersion = detectCgroupVersion();
+    const disk = await setupDiskQuota({
+      mode: config.disk.quota,
+      sandboxesDir,
+      imageBase: path.join(dataDir, 'sandboxes'),
+      imageSizeGiB: config.disk.imageSizeGiB,
+      logger,
+    });
+    if (!disk.enforced) warnings.push(`disk limits are NOT enforced: ${disk.reason}`);
+    const subnet = parseSubnet(config.network.subnet);
+    await setupHostNetwork({ bridge: config.network.bridge, subnet, logger });
+    const envd = await prepareEnvdRuntime({ dataDir, bundleDir: bundleDir() });
+    const templates = createTemplateStore({
+      templatesDir,
+      uidShift: config.runtime.uidShift,
+      debianMirror: config.debianMirror,
+      onProgress: opts.onTemplateProgress,
+      logger,
+    });
+    const runtime = createSandboxRuntime({
+      sandboxesDir,
+      runc,
+      envd,
+      disk,
+      cgroupVersion,
+      uidShift: config.runtime.uidShift,
+      pidsLimit: config.sandbox.pidsLimit,
+      profile: config.runtime.profile,
+      network: { bridge: config.network.bridge, subnet, resolvConf: sandboxResolvConf() },
+      logger,
+    });
+    const sandboxes = createSandboxManager({
+      store,
+      runtime,
+      templates,
+      disk,
+      subnet,
+      limits: config.sandbox,
+      logger,
+    });
+    cleanups.unshift(() => sandboxes.close());
+    await sandboxes.reconcile();
+    if (config.prepareTemplates) await templates.ensure('base');
+
+    const api = createApi({ store, sandboxes, templates, logger });
+    const dataPlane = createDataPlane({ sandboxes, runtime, domain: config.domain, logger });
+    const rest = getRequestListener(api.fetch);
+    const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
+      const target = dataPlane.match(req);
+      if (target) dataPlane.handle(req, res, target);
+      else void rest(req, res);
+    });
+    server.on('upgrade', (req, socket, head) => {
+      const target = dataPlane.match(req);
+      if (target) dataPlane.handleUpgrade(req, socket, head, target);
+      else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    });
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable)
+        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+      port,
+      adminKey: admin.key,
+      adminKeyFile: admin.file,
+      sandboxes,
+      store,
+      logger,
+      warnings,
+      close(closeOpts) {
+        closing ??= (async () => {
+          server.close();
+          dataPlane.close();
+          server.closeAllConnections();
+          await sandboxes.close({ killAll: closeOpts?.killSandboxes });
+          store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    for (const c of cleanups) await c();
+    throw err;
+  }
+}

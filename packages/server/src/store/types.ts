@@ -1,0 +1,57 @@
+/** Lifecycle states a sandbox record can be in. */
+export type SandboxState = 'starting' | 'running' | 'paused' | 'killed';
+
+/** Network mode: 'bridge' = egress through the SoulBox bridge with NAT; 'none' = loopback only. */
+export type NetworkMode = 'bridge' | 'none';
+
+/** What the store keeps about one sandbox. */
+export interface SandboxRecord {
+  id: string;
+  templateId: string;
+  tenantId: string;
+  state: SandboxState;
+  cpuCount: number;
+  memoryMiB: number;
+  diskMiB: number;
+  metadata: Record<string, string>;
+  envVars: Record<string, string>;
+  /** envd access token; null for an unsecured (v1, `secure: false`) sandbox. */
+  accessToken: string | null;
+  networkMode: NetworkMode;
+  /** Index into the bridge subnet (also names the host veth); null with `none`. */
+  netIndex: number | null;
+  /** XFS project id of the writable layer; null when disk limits are off. */
+  diskProjectId: number | null;
+  /** Pause instead of kill when the timeout passes. */
+  autoPause: boolean;
+  /** ISO 8601. */
+  startedAt: string;
+  /** ISO 8601: when the sandbox times out. */
+  endAt: string;
+  killedAt: string | null;
+}
+
+/** A stored API key (only a hash of the secret is kept). */
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  /** First characters of the key, shown for identification. */
+  prefix: string;
+  /** sha256 of the whole key, hex. */
+  hash: string;
+  role: string;
+  /** Permission subset for scoped keys; null = the role's permissions. */
+  scopes: string[] | null;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** A tenant (E2B's "team"): the owner of sandboxes, keys and templates. */
+export interface TenantRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+}

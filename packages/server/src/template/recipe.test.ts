@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BASE_RECIPE } from './base-recipe.js';
+import { RECIPES, recipeHash, resolveRecipe, type TemplateRecipe } from './recipe.js';
+
+const child: TemplateRecipe = {
+  name: 'code-interpreter',
+  parent: { template: 'base' },
+  aptPackages: ['python3-numpy', 'git'],
+  setupScript: 'true\n',
+};
+
+describe('resolveRecipe', () => {
+  it('resolves base to one debootstrap layer', () => {
+    const base = resolveRecipe('base');
+    assert.ok(base);
+    assert.deepEqual(base.source, { suite: 'bookworm', variant: 'minbase' });
+    assert.deepEqual(
+      base.layers.map((l) => l.name),
+      ['base'],
+    );
+    for (const pkg of ['bash', 'python3', 'python-is-python3', 'nodejs', 'npm', 'git', 'curl', 'sudo']) {
+      assert.ok(base.packages.includes(pkg), pkg);
+    }
+  });
+
+  it('expands a child template through its parent, parent first, without duplicate packages', () => {
+    const resolved = resolveRecipe('code-interpreter', [BASE_RECIPE, child]);
+    assert.ok(resolved);
+    assert.deepEqual(
+      resolved.layers.map((l) => l.name),
+      ['base', 'code-interpreter'],
+    );
+    assert.equal(resolved.packages.filter((p) => p === 'git').length, 1);
+    assert.equal(resolved.packages.at(-1), 'python3-numpy');
+  });
+
+  it('rejects unknown names, unknown parents and loops', () => {
+    assert.equal(resolveRecipe('nope'), undefined);
+    assert.equal(resolveRecipe('code-interpreter', [child]), undefined);
+    const a: TemplateRecipe = { ...child, name: 'a', parent: { template: 'b' } };
+    const b: TemplateRecipe = { ...child, name: 'b', parent: { template: 'a' } };
+    assert.equal(resolveRecipe('a', [a, b]), undefined);
+  });
+});
+
+describe('recipeHash', () => {
+  const base = resolveRecipe('base', RECIPES);
+  assert.ok(base);
+
+  it('is a stable sha256 of the recipe', () => {
+    const h = recipeHash(base, 100000);
+    assert.match(h, /^[0-9a-f]{64}$/);
+    assert.equal(recipeHash(base, 100000), h);
+    assert.equal(
+      recipeHash(resolveRecipe('base', [{ ...BASE_RECIPE }]) ?? base, 100000),
+      h,
+      'a copy hashes the same',
+    );
+  });
+
+  it('changes with the uid shift, the packages and the script', () => {
+    const h = recipeHash(base, 100000);
+    assert.notEqual(recipeHash(base, 200000), h);
+    const morePackages = resolveRecipe('base', [
+      { ...BASE_RECIPE, aptPackages: [...BASE_RECIPE.aptPackages, 'vim'] },
+    ]);
+    const otherScript = resolveRecipe('base', [
+      { ...BASE_RECIPE, setupScript: `${BASE_RECIPE.setupScript}true\n` },
+    ]);
+    assert.ok(morePackages && otherScript);
+    assert.notEqual(recipeHash(morePackages, 100000), h);
+    assert.notEqual(recipeHash(otherScript, 100000), h);
+  });
+});

@@ -1,0 +1,428 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, open, readdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { buildRootfs } from './builder.js';
+import { TemplateInUseError, TemplateNotFoundError } from './errors.js';
+import { acquireBuildLock } from './lock.js';
+import type { TemplateBuildPhase, TemplateProgressListener } from './progress.js';
+import {
+  RECIPE_VERSION,
+  RECIPES,
+  type ResolvedRecipe,
+  recipeHash,
+  resolveRecipe,
+  TEMPLATE_NAME_PATTERN,
+} from './recipe.js';
+import { findMountUsing, removeTree } from './remove-tree.js';
+import { findTool } from './run-tool.js';
+import { MAPPED_ID_COUNT } from './uid-shift.js';
+
+export interface TemplateLogger {
+  info(msg: string, data?: object): void;
+  warn(msg: string, data?: object): void;
+  error(msg: string, data?: object): void;
+}
+
+export interface TemplateStoreOptions {
+  /** Holds `<name>/<hash>/{rootfs,template.json}`, build dirs and lock files. Absolute. */
+  templatesDir: string;
+  /** Host uid/gid of container id 0; files are owned by (original id + uidShift). 0 = no shift. */
+  uidShift: number;
+  /** @default 'http://deb.debian.org/debian' */
+  debianMirror?: string;
+  /** Security updates repository; `''` to build without one. @default 'http://deb.debian.org/debian-security' */
+  debianSecurityMirror?: string;
+  /** Build progress; {@link createProgressRenderer} draws it on stderr. */
+  onProgress?: TemplateProgressListener;
+  logger?: TemplateLogger;
+}
+
+/** A built template, ready to be an overlay lower dir. */
+export interface TemplateRootfs {
+  name: string;
+  /** sha256 of the recipe: the cache key. */
+  hash: string;
+  rootfsDir: string;
+  /** ISO 8601. */
+  builtAt: string;
+  /** Disk usage of the rootfs. */
+  sizeBytes: number;
+}
+
+export interface TemplateStore {
+  /**
+   * The current build of `name`, building it first when missing (minutes). Concurrent calls
+   * share one build; it is cancelled only when every caller's signal has aborted.
+   * @throws TemplateNotFoundError for unknown names, TemplateBuildError when a build step fails.
+   */
+  ensure(name: string, opts?: { signal?: AbortSignal }): Promise<TemplateRootfs>;
+  /** The current build of `name` if it is on disk (no build). */
+  get(name: string): TemplateRootfs | undefined;
+  /** Whether `name` is a template this server can build (built yet or not). */
+  known(name: string): boolean;
+  /** Every build on disk, current and outdated, by name then age. */
+  list(): TemplateRootfs[];
+  /** Deletes one build. No-op when absent. The caller makes sure no sandbox uses it. */
+  remove(name: string, hash: string): Promise<void>;
+}
+
+/** What `template.json` beside `rootfs` holds. */
+export interface TemplateMetadata extends Omit<TemplateRootfs, 'rootfsDir'> {
+  packages: string[];
+  recipeVersion: number;
+  uidShift: number;
+  debian: { suite: string; variant: string; mirror: string };
+  buildMs: number;
+}
+
+/** Builds the rootfs of `recipe` into `rootfs`; replaceable in tests. */
+export type RootfsBuilder = typeof buildRootfs;
+
+const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
+const DEFAULT_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
+const HASH_PATTERN = /^[0-9a-f]{64}$/;
+const noopLogger: TemplateLogger = { info() {}, warn() {}, error() {} };
+
+/** The name prefix of a build directory; `mkdtemp` appends six random characters. */
+export function buildDirPrefix(name: string): string {
+  return `.build-${name}-`;
+}
+
+function checkMirror(setting: string, value: string, allowEmpty: boolean): string {
+  if (allowEmpty && value === '') return value;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  // The value ends up in sources.list and on debootstrap's command line: one plain URL.
+  if (!url || !['http:', 'https:', 'file:', 'ftp:'].includes(url.protocol) || /\s/.test(value)) {
+    throw new TypeError(`${setting} must be an http(s), ftp or file URL, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function readTemplateDir(dir: string): TemplateRootfs | undefined {
+  let meta: Partial<TemplateMetadata>;
+  try {
+    meta = JSON.parse(readFileSync(path.join(dir, 'template.json'), 'utf8')) as Partial<TemplateMetadata>;
+  } catch {
+    return undefined;
+  }
+  const rootfsDir = path.join(dir, 'rootfs');
+  if (
+    typeof meta.name !== 'string' ||
+    typeof meta.hash !== 'string' ||
+    typeof meta.builtAt !== 'string' ||
+    typeof meta.sizeBytes !== 'number' ||
+    !statSync(rootfsDir, { throwIfNoEntry: false })?.isDirectory()
+  ) {
+    return undefined;
+  }
+  return { name: meta.name, hash: meta.hash, rootfsDir, builtAt: meta.builtAt, sizeBytes: meta.sizeBytes };
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export function createTemplateStore(options: TemplateStoreOptions): TemplateStore {
+  return createTemplateStoreWith(options, buildRootfs);
+}
+
+/** {@link createTemplateStore} with the rootfs builder replaced (tests). Not part of the package API. */
+export function createTemplateStoreWith(
+  options: TemplateStoreOptions,
+  builder: RootfsBuilder,
+): TemplateStore {
+  const templatesDir = options.templatesDir;
+  if (!path.isAbsolute(templatesDir))
+    throw new TypeError(`templatesDir must be absolute, got ${templatesDir}`);
+  const uidShift = options.uidShift;
+  if (!Number.isInteger(uidShift) || uidShift < 0 || uidShift > 2 ** 32 - 1 - MAPPED_ID_COUNT) {
+    throw new TypeError(
+      `uidShift must be an integer from 0 to ${2 ** 32 - 1 - MAPPED_ID_COUNT}, got ${uidShift}`,
+    );
+  }
+  const mirror = checkMirror('debianMirror', options.debianMirror ?? DEFAULT_MIRROR, false);
+  const securityMirror = checkMirror(
+    'debianSecurityMirror',
+    options.debianSecurityMirror ?? DEFAULT_SECURITY_MIRROR,
+    true,
+  );
+  const logger = options.logger ?? noopLogger;
+
+  const cache = new Map<string, TemplateRootfs>();
+  const inflight = new Map<string, SharedBuild>();
+
+  interface SharedBuild {
+    promise: Promise<TemplateRootfs>;
+    controller: AbortController;
+    /** Callers that can still abort; the build is cancelled when the last one does. */
+    abortableWaiters: number;
+    /** Callers without a signal: the build must finish for them. */
+    pinned: boolean;
+  }
+
+  function target(name: string): { recipe: ResolvedRecipe; hash: string } {
+    const recipe = TEMPLATE_NAME_PATTERN.test(name) ? resolveRecipe(name, RECIPES) : undefined;
+    if (!recipe) throw new TemplateNotFoundError(name);
+    return { recipe, hash: recipeHash(recipe, uidShift) };
+  }
+
+  function lookup(name: string, hash: string): TemplateRootfs | undefined {
+    const key = `${name}/${hash}`;
+    const cached = cache.get(key);
+    if (cached && existsSync(cached.rootfsDir)) return cached;
+    cache.delete(key);
+    const found = readTemplateDir(path.join(templatesDir, name, hash));
+    if (found && found.name === name && found.hash === hash) {
+      cache.set(key, found);
+      return found;
+    }
+    return undefined;
+  }
+
+  function progressEmitter(
+    name: string,
+  ): (phase: TemplateBuildPhase, message: string, percent?: number) => void {
+    let last = '';
+    return (phase, message, percent) => {
+      const rounded = percent === undefined ? undefined : Math.round(percent);
+      // apt and debootstrap report thousands of byte counts; forward only visible changes.
+      const key = `${phase}\0${message}\0${rounded}`;
+      if (key === last) return;
+      last = key;
+      try {
+        options.onProgress?.({
+          template: name,
+          phase,
+          message,
+          ...(rounded === undefined ? {} : { percent: rounded }),
+        });
+      } catch (err) {
+        logger.warn('template progress listener threw', { err });
+      }
+    };
+  }
+
+  /** Removes what interrupted builds and removals of `name` left behind; the caller holds the lock. */
+  async function removeLeftovers(name: string): Promise<void> {
+    const prefix = buildDirPrefix(name);
+    for (const entry of await readdir(templatesDir)) {
+      const isBuild = entry.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(entry.slice(prefix.length));
+      const isTrash = entry.startsWith(`.trash-${name}-`);
+      if (!isBuild && !isTrash) continue;
+      logger.warn('removing leftovers of an interrupted template build', { dir: entry });
+      await removeTree(path.join(templatesDir, entry));
+    }
+  }
+
+  async function build(
+    name: string,
+    recipe: ResolvedRecipe,
+    hash: string,
+    signal: AbortSignal,
+  ): Promise<TemplateRootfs> {
+    const emit = progressEmitter(name);
+    const startedMs = Date.now();
+    await mkdir(templatesDir, { recursive: true, mode: 0o755 });
+    const lock = await acquireBuildLock(path.join(templatesDir, `.${name}.lock`), {
+      signal,
+      onWait: (holder) => emit('wait', `waiting for another build of ${name} (pid ${holder.split(' ')[0]})`),
+    });
+    try {
+      // Another process may have finished it while we waited for the lock.
+      const done = lookup(name, hash);
+      if (done) return done;
+      await removeLeftovers(name);
+      logger.info('building template', { template: name, hash, mirror });
+      const buildDir = await mkdtemp(path.join(templatesDir, buildDirPrefix(name)));
+      try {
+        await chmod(buildDir, 0o755);
+        const { sizeBytes } = await builder({
+          recipe,
+          rootfs: path.join(buildDir, 'rootfs'),
+          uidShift,
+          mirror,
+          securityMirror,
+          signal,
+          onProgress: emit,
+          onWarning: (message) => logger.warn('debootstrap warning', { template: name, message }),
+        });
+        const meta: TemplateMetadata = {
+          name,
+          hash,
+          builtAt: new Date().toISOString(),
+          sizeBytes,
+          packages: [...recipe.packages],
+          recipeVersion: RECIPE_VERSION,
+          uidShift,
+          debian: { suite: recipe.source.suite, variant: recipe.source.variant, mirror },
+          buildMs: Date.now() - startedMs,
+        };
+        await writeFile(path.join(buildDir, 'template.json'), `${JSON.stringify(meta, null, 2)}\n`, {
+          mode: 0o644,
+        });
+        signal.throwIfAborted();
+        // Flush the whole tree before the rename makes it count as good: after a power
+        // loss a renamed-but-unwritten rootfs would be a corrupt cache hit.
+        await promisify(execFile)(findTool('sync') ?? '/bin/sync', ['-f', buildDir]);
+        const nameDir = path.join(templatesDir, name);
+        const finalDir = path.join(nameDir, hash);
+        await mkdir(nameDir, { recursive: true, mode: 0o755 });
+        if (existsSync(finalDir)) await removeTree(finalDir); // unreadable leftover, not a valid build
+        await rename(buildDir, finalDir);
+        await syncDirectory(nameDir);
+        const result = lookup(name, hash);
+        if (!result) throw new Error(`template ${name} vanished right after its build`);
+        logger.info('template built', { template: name, hash, sizeBytes, buildMs: meta.buildMs });
+        emit('done', `built in ${Math.round(meta.buildMs / 1000)} s, ${Math.round(sizeBytes / 2 ** 20)} MiB`);
+        return result;
+      } catch (err) {
+        await removeTree(buildDir).catch((cleanupErr: unknown) =>
+          logger.error('cannot remove a failed template build', { dir: buildDir, err: cleanupErr }),
+        );
+        throw err;
+      }
+    } catch (err) {
+      const aborted = signal.aborted;
+      emit(
+        'failed',
+        aborted ? 'cancelled' : err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err),
+      );
+      if (!aborted) logger.error('template build failed', { template: name, err });
+      throw err;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  function join(shared: SharedBuild, signal: AbortSignal | undefined): Promise<TemplateRootfs> {
+    if (!signal) {
+      shared.pinned = true;
+      return shared.promise;
+    }
+    signal.throwIfAborted();
+    shared.abortableWaiters += 1;
+    return new Promise<TemplateRootfs>((resolve, reject) => {
+      let left = false;
+      const onAbort = (): void => {
+        left = true;
+        shared.abortableWaiters -= 1;
+        if (shared.abortableWaiters > 0 || shared.pinned) {
+          reject(signal.reason);
+          return;
+        }
+        // Later callers must start afresh rather than join a build that is being torn down.
+        for (const [key, value] of inflight) if (value === shared) inflight.delete(key);
+        shared.controller.abort(signal.reason);
+        // The last caller hears back once the tools are dead, the build dir deleted and the
+        // lock released, so that "rejected" means "nothing of it is left".
+        shared.promise.then(
+          () => reject(signal.reason),
+          () => reject(signal.reason),
+        );
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.promise.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          if (!left) resolve(value);
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          if (!left) reject(err);
+        },
+      );
+    });
+  }
+
+  return {
+    async ensure(name, opts = {}) {
+      opts.signal?.throwIfAborted();
+      const { recipe, hash } = target(name);
+      const hit = lookup(name, hash);
+      if (hit) return hit;
+      let shared = inflight.get(name);
+      if (!shared) {
+        const controller = new AbortController();
+        const created: SharedBuild = {
+          controller,
+          abortableWaiters: 0,
+          pinned: false,
+          promise: build(name, recipe, hash, controller.signal).finally(() => {
+            if (inflight.get(name) === created) inflight.delete(name);
+          }),
+        };
+        // Every caller may have left; the build's own rejection must not go unhandled.
+        created.promise.catch(() => undefined);
+        inflight.set(name, created);
+        shared = created;
+      }
+      return join(shared, opts.signal);
+    },
+
+    get(name) {
+      try {
+        const { hash } = target(name);
+        return lookup(name, hash);
+      } catch (err) {
+        if (err instanceof TemplateNotFoundError) return undefined;
+        throw err;
+      }
+    },
+
+    known(name) {
+      return TEMPLATE_NAME_PATTERN.test(name) && resolveRecipe(name, RECIPES) !== undefined;
+    },
+
+    list() {
+      const found: TemplateRootfs[] = [];
+      let names: string[];
+      try {
+        names = readdirSync(templatesDir);
+      } catch {
+        return [];
+      }
+      for (const name of names.filter((n) => TEMPLATE_NAME_PATTERN.test(n)).sort()) {
+        let hashes: string[];
+        try {
+          hashes = readdirSync(path.join(templatesDir, name));
+        } catch {
+          continue;
+        }
+        const builds = hashes
+          .filter((h) => HASH_PATTERN.test(h))
+          .map((h) => readTemplateDir(path.join(templatesDir, name, h)))
+          .filter((t): t is TemplateRootfs => t !== undefined && t.name === name);
+        found.push(...builds.sort((a, b) => a.builtAt.localeCompare(b.builtAt)));
+      }
+      return found;
+    },
+
+    async remove(name, hash) {
+      if (!TEMPLATE_NAME_PATTERN.test(name) || !HASH_PATTERN.test(hash))
+        throw new TemplateNotFoundError(`${name}@${hash}`);
+      const dir = path.join(templatesDir, name, hash);
+      if (!existsSync(dir)) return;
+      const user = findMountUsing(dir);
+      if (user !== undefined) throw new TemplateInUseError(name, hash, user);
+      // Rename first so that no reader ever sees a half-deleted rootfs; a removal killed
+      // half-way leaves a `.trash-*` dir that the next build of this name deletes.
+      const trash = await mkdtemp(path.join(templatesDir, `.trash-${name}-`));
+      await rename(dir, path.join(trash, hash));
+      cache.delete(`${name}/${hash}`);
+      await removeTree(trash);
+      logger.info('template removed', { template: name, hash });
+    },
+  };
+}
