@@ -12,7 +12,8 @@ export interface Summary {
 /** Summarises samples with nearest-rank percentiles. */
 export function summarise(samples: readonly number[]): Summary {
   const s = [...samples].sort((a, b) => a - b);
-  const pick = (p: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
+  const pick = (p: number) =>
+    s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
   const round = (x: number) => Math.round(x * 100) / 100;
   return {
     n: s.length,

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npx biome check --error-on-warnings .
+# Tests and benchmarks are type-checked too (the build covers the sources).
+npx tsc -p tsconfig.check.json
 
 mapfile -t unit < <(find packages -path '*/node_modules' -prune -o -path '*/src/*' -name '*.test.ts' -print | sort)
 mapfile -t integ < <(find packages -path '*/node_modules' -prune -o -path '*/test/integration/*' -name '*.test.ts' -print | sort)

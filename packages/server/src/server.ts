@@ -14,10 +14,10 @@ import { detectCgroupVersion } from './runtime/cgroups.js';
 import { setupDiskQuota } from './runtime/disk-quota.js';
 import { prepareEnvdRuntime } from './runtime/envd-runtime.js';
 import { createRuncDriver } from './runtime/runc.js';
-import { createSandboxRuntime } from './runtime/sandbox-runtime.js';
+import { createSandboxRuntime, type SandboxRuntime } from './runtime/sandbox-runtime.js';
 import { createSandboxManager, type SandboxManager } from './sandbox/sandbox-manager.js';
 import { openStore, type Store } from './store/index.js';
-import { createTemplateStore, type TemplateBuildProgress } from './template/index.js';
+import { createTemplateStore, type TemplateBuildProgress, type TemplateStore } from './template/index.js';
 import { createLogger, type Logger } from './util/logger.js';
 
 /** A running SoulBox server. */
@@ -30,6 +30,8 @@ export interface SoulBoxServer {
   /** Where a generated admin key was saved. */
   readonly adminKeyFile: string | undefined;
   readonly sandboxes: SandboxManager;
+  readonly runtime: SandboxRuntime;
+  readonly templates: TemplateStore;
   readonly store: Store;
   readonly logger: Logger;
   /** Notes for the operator (e.g. disk limits not enforced). */
@@ -155,6 +157,8 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       adminKey: admin.key,
       adminKeyFile: admin.file,
       sandboxes,
+      runtime,
+      templates,
       store,
       logger,
       warnings,

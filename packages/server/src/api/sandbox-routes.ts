@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { SoulBoxError } from '../errors/index.js';
+import type { EgressPolicy } from '../network/index.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { SandboxRecord } from '../store/index.js';
 import type { TemplateStore } from '../template/index.js';
@@ -21,17 +22,14 @@ export interface SandboxRoutesDeps {
   templates: TemplateStore;
 }
 
-function networkModeOf(body: NewSandboxBody): 'bridge' | 'none' {
-  if (body.allow_internet_access === false) return 'none';
-  const deny = body.network?.denyOut ?? [];
-  const allow = body.network?.allowOut ?? [];
-  if (allow.length > 0 || deny.some((d) => d !== '0.0.0.0/0')) {
-    throw new SoulBoxError(
-      'INVALID_ARGUMENT',
-      'network.allowOut and partial network.denyOut rules are not supported yet; use allow_internet_access or denyOut ["0.0.0.0/0"]',
-    );
-  }
-  return deny.includes('0.0.0.0/0') ? 'none' : 'bridge';
+/**
+ * `allow_internet_access: false` = loopback only. Otherwise the sandbox is bridged, with
+ * `network.allowOut` / `denyOut` as nftables rules (allow wins over deny, as in E2B).
+ */
+function networkOf(body: NewSandboxBody): { networkMode: 'bridge' | 'none'; egress: EgressPolicy | null } {
+  if (body.allow_internet_access === false) return { networkMode: 'none', egress: null };
+  const egress = { allowOut: body.network?.allowOut ?? [], denyOut: body.network?.denyOut ?? [] };
+  return { networkMode: 'bridge', egress };
 }
 
 function matchesMetadata(r: SandboxRecord, filter: Record<string, string>): boolean {
@@ -54,7 +52,7 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
         envVars: body.envVars ?? undefined,
         // NewSandboxV2 is always secured; v1 follows `secure`.
         secure: v2 ? true : (body.secure ?? false),
-        networkMode: networkModeOf(body),
+        ...networkOf(body),
         autoPause: body.autoPause ?? false,
         cpuCount: body.cpuCount,
         memoryMiB: body.memoryMB,

@@ -46,6 +46,7 @@ export function toSandboxDetailWire(r: SandboxRecord) {
     ...(r.accessToken ? { envdAccessToken: r.accessToken } : {}),
     domain: null,
     allowInternetAccess: r.networkMode === 'bridge',
+    ...(r.egress ? { network: { allowOut: r.egress.allowOut, denyOut: r.egress.denyOut } } : {}),
     lifecycle: { autoResume: false, onTimeout: r.autoPause ? 'pause' : 'kill' },
   };
 }

@@ -21,6 +21,9 @@ function ruleset(o: HostNetworkOptions): string {
 table inet ${NFT_TABLE}
 delete table inet ${NFT_TABLE}
 table inet ${NFT_TABLE} {
+  map egress {
+    type ipv4_addr : verdict
+  }
   chain input {
     type filter hook input priority filter - 1; policy accept;
     iifname "${br}" ct state established,related accept
@@ -32,6 +35,7 @@ table inet ${NFT_TABLE} {
     iifname "${br}" oifname "${br}" drop
     oifname "${br}" ct state established,related accept
     oifname "${br}" drop
+    iifname "${br}" ip saddr vmap @egress
     iifname "${br}" accept
   }
   chain postrouting {

@@ -1,3 +1,10 @@
+export {
+  applyEgressPolicy,
+  type EgressPolicy,
+  hasEgressRules,
+  removeEgressPolicy,
+  validateEgressPolicy,
+} from './egress-policy.js';
 export { type HostNetworkOptions, setupHostNetwork } from './host-network.js';
 export {
   createSandboxNetwork,

@@ -43,7 +43,10 @@ function superOptions(dir: string): string[] {
     const f = line.split(' ');
     const mp = f[4];
     if (!mp) continue;
-    if ((real === mp || real.startsWith(mp === '/' ? '/' : `${mp}/`)) && (!best || mp.length >= best.mp.length)) {
+    if (
+      (real === mp || real.startsWith(mp === '/' ? '/' : `${mp}/`)) &&
+      (!best || mp.length >= best.mp.length)
+    ) {
       const sep = f.indexOf('-');
       best = { mp, opts: [...(f[5] ?? '').split(','), ...(f[sep + 3] ?? '').split(',')] };
     }
@@ -73,11 +76,21 @@ function xfsQuota(mountPoint: string): DiskQuota {
     async createLimitedDir(dir, projectId, limitMiB) {
       if (projectId === null) throw new Error('XFS limits need a project id');
       fs.mkdirSync(dir);
-      await run('xfs_quota', ['-x', '-c', `project -s -p ${dir} ${projectId}`, '-c', `limit -p bhard=${limitMiB}m ${projectId}`, mountPoint]);
+      await run('xfs_quota', [
+        '-x',
+        '-c',
+        `project -s -p ${dir} ${projectId}`,
+        '-c',
+        `limit -p bhard=${limitMiB}m ${projectId}`,
+        mountPoint,
+      ]);
     },
     async removeLimitedDir(dir, projectId) {
       await fs.promises.rm(dir, { recursive: true, force: true });
-      if (projectId !== null) await run('xfs_quota', ['-x', '-c', `limit -p bhard=0 ${projectId}`, mountPoint], { allowFailure: true });
+      if (projectId !== null)
+        await run('xfs_quota', ['-x', '-c', `limit -p bhard=0 ${projectId}`, mountPoint], {
+          allowFailure: true,
+        });
     },
     // XFS reports a project directory's limit and usage through statfs.
     usage: fsUsage,
@@ -164,7 +177,10 @@ export async function setupDiskQuota(o: DiskQuotaOptions): Promise<DiskQuota> {
   fs.mkdirSync(o.sandboxesDir, { recursive: true });
   if (o.mode === 'none') return noQuota('disabled by configuration (disk.quota = none)');
   const type = fs.statfsSync(o.sandboxesDir).type;
-  if (type === XFS_SUPER_MAGIC && superOptions(o.sandboxesDir).some((x) => x === 'prjquota' || x === 'pquota')) {
+  if (
+    type === XFS_SUPER_MAGIC &&
+    superOptions(o.sandboxesDir).some((x) => x === 'prjquota' || x === 'pquota')
+  ) {
     return xfsQuota(o.sandboxesDir);
   }
   if (type === BTRFS_SUPER_MAGIC && o.mode !== 'xfs') {
@@ -175,9 +191,12 @@ export async function setupDiskQuota(o: DiskQuotaOptions): Promise<DiskQuota> {
     }
   }
   if (o.mode === 'xfs' || o.mode === 'btrfs') {
-    throw new Error(`disk.quota = ${o.mode}, but ${o.sandboxesDir} is not ${o.mode === 'xfs' ? 'XFS mounted with prjquota' : 'btrfs'}`);
+    throw new Error(
+      `disk.quota = ${o.mode}, but ${o.sandboxesDir} is not ${o.mode === 'xfs' ? 'XFS mounted with prjquota' : 'btrfs'}`,
+    );
   }
-  if (isMountPoint(o.sandboxesDir)) return noQuota(`${o.sandboxesDir} is a mount without XFS or btrfs quotas`);
+  if (isMountPoint(o.sandboxesDir))
+    return noQuota(`${o.sandboxesDir} is a mount without XFS or btrfs quotas`);
   if (fs.readdirSync(o.sandboxesDir).length > 0) {
     return noQuota(`${o.sandboxesDir} is not empty, so no quota-capable image was mounted over it`);
   }

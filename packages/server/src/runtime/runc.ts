@@ -72,13 +72,19 @@ export function createRuncDriver(options: RuncDriverOptions = {}): RuncDriver {
         const pidFile = path.join(bundleDir, 'init.pid');
         // The container inherits runc's stdio, so both go to the log file: a pipe here would be
         // held open by the sandbox for its whole life. runc's own errors land there too.
-        const child = spawn(binary, [...global, 'run', '--detach', '--pid-file', pidFile, '--bundle', bundleDir, id], {
-          stdio: ['ignore', logFd, logFd],
-        });
+        const child = spawn(
+          binary,
+          [...global, 'run', '--detach', '--pid-file', pidFile, '--bundle', bundleDir, id],
+          {
+            stdio: ['ignore', logFd, logFd],
+          },
+        );
         child.on('error', (e) =>
           reject(
             (e as NodeJS.ErrnoException).code === 'ENOENT'
-              ? new SoulBoxError('RUNTIME_UNAVAILABLE', `the OCI runtime '${binary}' is not installed`, { cause: e })
+              ? new SoulBoxError('RUNTIME_UNAVAILABLE', `the OCI runtime '${binary}' is not installed`, {
+                  cause: e,
+                })
               : e,
           ),
         );
@@ -88,7 +94,13 @@ export function createRuncDriver(options: RuncDriverOptions = {}): RuncDriver {
             return;
           }
           const tail = readTail(logFd);
-          const msg = /msg="([^"]*)"/.exec(tail.split('\n').reverse().find((l) => l.includes('msg=')) ?? '')?.[1] ?? tail;
+          const msg =
+            /msg="([^"]*)"/.exec(
+              tail
+                .split('\n')
+                .reverse()
+                .find((l) => l.includes('msg=')) ?? '',
+            )?.[1] ?? tail;
           reject(new SoulBoxError('SANDBOX_START_FAILED', `${binary} run failed: ${msg.trim()}`));
         });
       });

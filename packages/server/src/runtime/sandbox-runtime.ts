@@ -1,7 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SoulBoxError } from '../errors/index.js';
-import { createSandboxNetwork, destroySandboxNetwork, netnsPath, type Subnet } from '../network/index.js';
+import {
+  applyEgressPolicy,
+  createSandboxNetwork,
+  destroySandboxNetwork,
+  type EgressPolicy,
+  hasEgressRules,
+  netnsPath,
+  removeEgressPolicy,
+  type Subnet,
+} from '../network/index.js';
 import type { Logger } from '../util/logger.js';
 import { type CgroupStats, type CgroupVersion, readCgroupStats } from './cgroups.js';
 import type { DiskQuota } from './disk-quota.js';
@@ -52,7 +61,15 @@ export interface StartSandboxParams {
   netIndex: number | null;
   /** XFS project id; null when limits are not enforced. */
   diskProjectId: number | null;
+  /** Outbound rules of a bridged sandbox; null = unrestricted. */
+  egress: EgressPolicy | null;
   envd: EnvdInitConfig;
+}
+
+/** What destroy needs to find every resource of a sandbox. */
+export interface SandboxResources {
+  diskProjectId: number | null;
+  netIndex: number | null;
 }
 
 /** Options for {@link createSandboxRuntime}. */
@@ -79,7 +96,9 @@ export interface SandboxRuntime {
   /** Creates every resource and starts envd; on failure removes what it made. */
   start(p: StartSandboxParams): Promise<void>;
   /** Removes every resource of a sandbox. Idempotent; safe on half-created sandboxes. */
-  destroy(sandboxId: string, diskProjectId: number | null): Promise<void>;
+  destroy(sandboxId: string, res: SandboxResources): Promise<void>;
+  /** Installs a sandbox's outbound rules again (the nftables table is rebuilt at start-up). */
+  applyEgress(sandboxId: string, netIndex: number, policy: EgressPolicy): Promise<void>;
   pause(sandboxId: string): Promise<void>;
   resume(sandboxId: string): Promise<void>;
   /** The container's state, undefined when it does not exist. */
@@ -124,7 +143,10 @@ function hostsFile(id: string): string {
 
 /** The server's own hard RLIMIT_NOFILE (capped at 1M); sandboxes get the same. */
 function hostMaxOpenFiles(): number {
-  const line = fs.readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  const line = fs
+    .readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
   const hard = Number(line?.trim().split(/\s+/)[4]);
   return Number.isFinite(hard) && hard > 0 ? Math.min(hard, 1_048_576) : 1024;
 }
@@ -161,11 +183,19 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
   const containerId = (id: string) => `${CONTAINER_PREFIX}${id}`;
   const cgroupsPath = (id: string) => `/soulbox/${id}`;
 
-  const destroy = async (id: string, diskProjectId: number | null): Promise<void> => {
+  const destroy = async (id: string, res: SandboxResources): Promise<void> => {
     const p = paths(id);
+    const { diskProjectId, netIndex } = res;
     const steps: [string, () => Promise<void>][] = [
       ['container', () => o.runc.delete(containerId(id))],
       ['overlay', () => unmountOverlay(p.rootfs)],
+      [
+        'egress rules',
+        async () => {
+          if (netIndex !== null)
+            await removeEgressPolicy(o.network.bridge, id, o.network.subnet.addressOf(netIndex));
+        },
+      ],
       ['network', () => destroySandboxNetwork(id)],
       ['writable layer', () => o.disk.removeLimitedDir(p.fsDir, diskProjectId)],
       [
@@ -225,6 +255,14 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
                 : { bridge: o.network.bridge, subnet: o.network.subnet, index: s.netIndex },
           }),
         ]);
+        if (s.netIndex !== null && hasEgressRules(s.egress)) {
+          await applyEgressPolicy(
+            o.network.bridge,
+            s.sandboxId,
+            o.network.subnet.addressOf(s.netIndex),
+            s.egress,
+          );
+        }
         const spec = buildSandboxSpec({
           sandboxId: s.sandboxId,
           rootfsDir: p.rootfs,
@@ -258,12 +296,15 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
       } catch (err) {
         const tail = fs.existsSync(p.log) ? fs.readFileSync(p.log, 'utf8').slice(-2000) : '';
         log.error('sandbox start failed', { sandboxId: s.sandboxId, err, envdLog: tail });
-        await destroy(s.sandboxId, s.diskProjectId).catch(() => {});
+        await destroy(s.sandboxId, { diskProjectId: s.diskProjectId, netIndex: s.netIndex }).catch(() => {});
         if (err instanceof SoulBoxError) throw err;
         throw new SoulBoxError('SANDBOX_START_FAILED', `sandbox failed to start: ${(err as Error).message}`, {
           cause: err,
         });
       }
+    },
+    async applyEgress(id, netIndex, policy) {
+      await applyEgressPolicy(o.network.bridge, id, o.network.subnet.addressOf(netIndex), policy);
     },
     async pause(id) {
       await o.runc.pause(containerId(id));

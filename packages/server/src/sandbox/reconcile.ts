@@ -1,3 +1,4 @@
+import { hasEgressRules } from '../network/index.js';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
 import type { SandboxRecord, Store } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
@@ -24,6 +25,9 @@ export async function reconcileSandboxes(o: {
     if (rec.state !== 'starting' && (status === 'running' || status === 'paused')) {
       const state = status === 'paused' ? 'paused' : 'running';
       if (state !== rec.state) o.store.updateSandbox(rec.id, { state });
+      if (rec.netIndex !== null && hasEgressRules(rec.egress)) {
+        await o.runtime.applyEgress(rec.id, rec.netIndex, rec.egress);
+      }
       adopted.push({ ...rec, state });
       keep.add(rec.id);
       continue;
@@ -34,7 +38,7 @@ export async function reconcileSandboxes(o: {
     });
     o.store.updateSandbox(rec.id, { state: 'killed', killedAt: new Date().toISOString() });
     await o.runtime
-      .destroy(rec.id, rec.diskProjectId)
+      .destroy(rec.id, { diskProjectId: rec.diskProjectId, netIndex: rec.netIndex })
       .catch((err) => log.error('cleanup failed', { sandboxId: rec.id, err }));
   }
   const orphans = new Set([...containers.keys(), ...o.runtime.listDirs()].filter((id) => !keep.has(id)));
@@ -42,7 +46,7 @@ export async function reconcileSandboxes(o: {
     const rec = o.store.getSandbox(id);
     log.warn('removing orphaned sandbox resources', { sandboxId: id });
     await o.runtime
-      .destroy(id, rec?.diskProjectId ?? null)
+      .destroy(id, { diskProjectId: rec?.diskProjectId ?? null, netIndex: rec?.netIndex ?? null })
       .catch((err) => log.error('cleanup failed', { sandboxId: id, err }));
   }
   if (adopted.length) log.info('adopted running sandboxes', { count: adopted.length });

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { SoulBoxError } from '../errors/index.js';
-import type { Subnet } from '../network/index.js';
+import { type EgressPolicy, hasEgressRules, type Subnet, validateEgressPolicy } from '../network/index.js';
 import type { DiskQuota } from '../runtime/disk-quota.js';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
 import type { NetworkMode, SandboxRecord, SandboxState, Store } from '../store/index.js';
@@ -23,6 +23,8 @@ export interface CreateSandboxRequest {
   /** Issue an envd access token. */
   secure: boolean;
   networkMode: NetworkMode;
+  /** Outbound rules for a bridged sandbox (validated here). */
+  egress?: EgressPolicy | null;
   autoPause: boolean;
   cpuCount?: number;
   memoryMiB?: number;
@@ -147,7 +149,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
 
   const destroyResources = async (rec: SandboxRecord) => {
     sampler.untrack(rec.id);
-    await o.runtime.destroy(rec.id, rec.diskProjectId);
+    await o.runtime.destroy(rec.id, { diskProjectId: rec.diskProjectId, netIndex: rec.netIndex });
   };
 
   const killNow = (id: string) =>
@@ -205,6 +207,10 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
         networkMode: req.networkMode,
         netIndex: null,
         diskProjectId: null,
+        egress:
+          req.networkMode === 'bridge' && hasEgressRules(req.egress)
+            ? validateEgressPolicy(req.egress)
+            : null,
         autoPause: req.autoPause,
         startedAt: new Date(now).toISOString(),
         endAt: new Date(now + timeoutS * 1000).toISOString(),
@@ -228,6 +234,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
             diskMiB: rec.diskMiB,
             netIndex: rec.netIndex,
             diskProjectId: rec.diskProjectId,
+            egress: rec.egress,
             envd: {
               sandboxId: id,
               templateId: rec.templateId,

@@ -45,4 +45,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX sandboxes_net_index ON sandboxes(net_index) WHERE state != 'killed';
   CREATE UNIQUE INDEX sandboxes_disk_project ON sandboxes(disk_project_id) WHERE state != 'killed';
   `,
+  `
+  ALTER TABLE sandboxes ADD COLUMN egress TEXT;
+  `,
 ];

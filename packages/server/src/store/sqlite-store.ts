@@ -21,6 +21,7 @@ interface SandboxRow {
   network_mode: string;
   net_index: number | null;
   disk_project_id: number | null;
+  egress: string | null;
   auto_pause: number;
   started_at: string;
   end_at: string;
@@ -56,6 +57,7 @@ function toSandbox(r: SandboxRow): SandboxRecord {
     networkMode: r.network_mode === 'none' ? 'none' : 'bridge',
     netIndex: r.net_index,
     diskProjectId: r.disk_project_id,
+    egress: r.egress === null ? null : (JSON.parse(r.egress) as SandboxRecord['egress']),
     autoPause: r.auto_pause === 1,
     startedAt: r.started_at,
     endAt: r.end_at,
@@ -119,6 +121,7 @@ const SANDBOX_COLUMNS: Record<keyof Omit<SandboxRecord, 'id'>, string> = {
   networkMode: 'network_mode',
   netIndex: 'net_index',
   diskProjectId: 'disk_project_id',
+  egress: 'egress',
   autoPause: 'auto_pause',
   startedAt: 'started_at',
   endAt: 'end_at',
@@ -127,6 +130,7 @@ const SANDBOX_COLUMNS: Record<keyof Omit<SandboxRecord, 'id'>, string> = {
 
 function toColumnValue(key: string, value: unknown): unknown {
   if (key === 'metadata' || key === 'envVars') return JSON.stringify(value);
+  if (key === 'egress') return value === null || value === undefined ? null : JSON.stringify(value);
   if (key === 'autoPause') return value ? 1 : 0;
   return value;
 }

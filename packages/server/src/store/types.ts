@@ -22,6 +22,8 @@ export interface SandboxRecord {
   netIndex: number | null;
   /** XFS project id of the writable layer; null when disk limits are off. */
   diskProjectId: number | null;
+  /** Outbound rules (bridged sandboxes); null = unrestricted. */
+  egress: { allowOut: string[]; denyOut: string[] } | null;
   /** Pause instead of kill when the timeout passes. */
   autoPause: boolean;
   /** ISO 8601. */

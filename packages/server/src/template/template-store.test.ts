@@ -138,9 +138,14 @@ describe('template store (fake builder)', () => {
     mkdirSync(path.join(dir, '.build-base-Ab12Cd', 'rootfs'), { recursive: true });
     mkdirSync(path.join(dir, '.trash-base-Xy98Zz'), { recursive: true });
     mkdirSync(path.join(dir, '.build-base-ci-Ab12Cd'), { recursive: true });
+    mkdirSync(path.join(dir, '.trash-base-ci-Ab12Cd'), { recursive: true });
     writeFileSync(path.join(dir, '.base.lock'), '999999999 1\n'); // holder is dead
     await store(fakeBuilder().builder).ensure('base');
-    assert.deepEqual(leftovers(), ['.build-base-ci-Ab12Cd']);
+    assert.deepEqual(
+      leftovers(),
+      ['.build-base-ci-Ab12Cd', '.trash-base-ci-Ab12Cd'],
+      "other templates' dirs stay",
+    );
   });
 
   it('leaves nothing behind when the build fails, and passes the error on', async () => {
@@ -203,6 +208,10 @@ describe('template store (fake builder)', () => {
     rmSync(path.join(dir, '.base.lock'));
     const t = await waiting;
     assert.equal(t.builtAt, '2026-01-01T00:00:00.000Z');
+    assert.deepEqual(
+      progress.map((p) => p.phase),
+      ['wait', 'done'],
+    );
     assert.equal(fake.calls.length, 0);
   });
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, open, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +17,16 @@ import {
 } from './recipe.js';
 import { findMountUsing, removeTree } from './remove-tree.js';
 import { findTool } from './run-tool.js';
+import { type SharedBuild, startSharedBuild } from './shared-build.js';
+import {
+  METADATA_FILE,
+  readTemplateDir,
+  type TemplateMetadata,
+  type TemplateRootfs,
+} from './template-metadata.js';
 import { MAPPED_ID_COUNT } from './uid-shift.js';
+
+export type { TemplateMetadata, TemplateRootfs };
 
 export interface TemplateLogger {
   info(msg: string, data?: object): void;
@@ -39,18 +48,6 @@ export interface TemplateStoreOptions {
   logger?: TemplateLogger;
 }
 
-/** A built template, ready to be an overlay lower dir. */
-export interface TemplateRootfs {
-  name: string;
-  /** sha256 of the recipe: the cache key. */
-  hash: string;
-  rootfsDir: string;
-  /** ISO 8601. */
-  builtAt: string;
-  /** Disk usage of the rootfs. */
-  sizeBytes: number;
-}
-
 export interface TemplateStore {
   /**
    * The current build of `name`, building it first when missing (minutes). Concurrent calls
@@ -68,15 +65,6 @@ export interface TemplateStore {
   remove(name: string, hash: string): Promise<void>;
 }
 
-/** What `template.json` beside `rootfs` holds. */
-export interface TemplateMetadata extends Omit<TemplateRootfs, 'rootfsDir'> {
-  packages: string[];
-  recipeVersion: number;
-  uidShift: number;
-  debian: { suite: string; variant: string; mirror: string };
-  buildMs: number;
-}
-
 /** Builds the rootfs of `recipe` into `rootfs`; replaceable in tests. */
 export type RootfsBuilder = typeof buildRootfs;
 
@@ -85,9 +73,18 @@ const DEFAULT_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
 const noopLogger: TemplateLogger = { info() {}, warn() {}, error() {} };
 
-/** The name prefix of a build directory; `mkdtemp` appends six random characters. */
+/** Name prefixes of build and trash directories; `mkdtemp` appends six random characters. */
 export function buildDirPrefix(name: string): string {
   return `.build-${name}-`;
+}
+
+function trashDirPrefix(name: string): string {
+  return `.trash-${name}-`;
+}
+
+/** Whether `entry` was made by `mkdtemp(prefix)`: `.build-base-` must not match `.build-base-ci-…`. */
+function isTempDirOf(entry: string, prefix: string): boolean {
+  return entry.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(entry.slice(prefix.length));
 }
 
 function checkMirror(setting: string, value: string, allowEmpty: boolean): string {
@@ -103,26 +100,6 @@ function checkMirror(setting: string, value: string, allowEmpty: boolean): strin
     throw new TypeError(`${setting} must be an http(s), ftp or file URL, got ${JSON.stringify(value)}`);
   }
   return value;
-}
-
-function readTemplateDir(dir: string): TemplateRootfs | undefined {
-  let meta: Partial<TemplateMetadata>;
-  try {
-    meta = JSON.parse(readFileSync(path.join(dir, 'template.json'), 'utf8')) as Partial<TemplateMetadata>;
-  } catch {
-    return undefined;
-  }
-  const rootfsDir = path.join(dir, 'rootfs');
-  if (
-    typeof meta.name !== 'string' ||
-    typeof meta.hash !== 'string' ||
-    typeof meta.builtAt !== 'string' ||
-    typeof meta.sizeBytes !== 'number' ||
-    !statSync(rootfsDir, { throwIfNoEntry: false })?.isDirectory()
-  ) {
-    return undefined;
-  }
-  return { name: meta.name, hash: meta.hash, rootfsDir, builtAt: meta.builtAt, sizeBytes: meta.sizeBytes };
 }
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -161,16 +138,7 @@ export function createTemplateStoreWith(
   const logger = options.logger ?? noopLogger;
 
   const cache = new Map<string, TemplateRootfs>();
-  const inflight = new Map<string, SharedBuild>();
-
-  interface SharedBuild {
-    promise: Promise<TemplateRootfs>;
-    controller: AbortController;
-    /** Callers that can still abort; the build is cancelled when the last one does. */
-    abortableWaiters: number;
-    /** Callers without a signal: the build must finish for them. */
-    pinned: boolean;
-  }
+  const inflight = new Map<string, SharedBuild<TemplateRootfs>>();
 
   function target(name: string): { recipe: ResolvedRecipe; hash: string } {
     const recipe = TEMPLATE_NAME_PATTERN.test(name) ? resolveRecipe(name, RECIPES) : undefined;
@@ -216,11 +184,8 @@ export function createTemplateStoreWith(
 
   /** Removes what interrupted builds and removals of `name` left behind; the caller holds the lock. */
   async function removeLeftovers(name: string): Promise<void> {
-    const prefix = buildDirPrefix(name);
     for (const entry of await readdir(templatesDir)) {
-      const isBuild = entry.startsWith(prefix) && /^[A-Za-z0-9]{6}$/.test(entry.slice(prefix.length));
-      const isTrash = entry.startsWith(`.trash-${name}-`);
-      if (!isBuild && !isTrash) continue;
+      if (!isTempDirOf(entry, buildDirPrefix(name)) && !isTempDirOf(entry, trashDirPrefix(name))) continue;
       logger.warn('removing leftovers of an interrupted template build', { dir: entry });
       await removeTree(path.join(templatesDir, entry));
     }
@@ -235,14 +200,21 @@ export function createTemplateStoreWith(
     const emit = progressEmitter(name);
     const startedMs = Date.now();
     await mkdir(templatesDir, { recursive: true, mode: 0o755 });
+    let waited = false;
     const lock = await acquireBuildLock(path.join(templatesDir, `.${name}.lock`), {
       signal,
-      onWait: (holder) => emit('wait', `waiting for another build of ${name} (pid ${holder.split(' ')[0]})`),
+      onWait: (holder) => {
+        waited = true;
+        emit('wait', `waiting for another build of ${name} (pid ${holder.split(' ')[0]})`);
+      },
     });
     try {
       // Another process may have finished it while we waited for the lock.
       const done = lookup(name, hash);
-      if (done) return done;
+      if (done) {
+        if (waited) emit('done', 'built by another process');
+        return done;
+      }
       await removeLeftovers(name);
       logger.info('building template', { template: name, hash, mirror });
       const buildDir = await mkdtemp(path.join(templatesDir, buildDirPrefix(name)));
@@ -269,7 +241,7 @@ export function createTemplateStoreWith(
           debian: { suite: recipe.source.suite, variant: recipe.source.variant, mirror },
           buildMs: Date.now() - startedMs,
         };
-        await writeFile(path.join(buildDir, 'template.json'), `${JSON.stringify(meta, null, 2)}\n`, {
+        await writeFile(path.join(buildDir, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`, {
           mode: 0o644,
         });
         signal.throwIfAborted();
@@ -306,46 +278,6 @@ export function createTemplateStoreWith(
     }
   }
 
-  function join(shared: SharedBuild, signal: AbortSignal | undefined): Promise<TemplateRootfs> {
-    if (!signal) {
-      shared.pinned = true;
-      return shared.promise;
-    }
-    signal.throwIfAborted();
-    shared.abortableWaiters += 1;
-    return new Promise<TemplateRootfs>((resolve, reject) => {
-      let left = false;
-      const onAbort = (): void => {
-        left = true;
-        shared.abortableWaiters -= 1;
-        if (shared.abortableWaiters > 0 || shared.pinned) {
-          reject(signal.reason);
-          return;
-        }
-        // Later callers must start afresh rather than join a build that is being torn down.
-        for (const [key, value] of inflight) if (value === shared) inflight.delete(key);
-        shared.controller.abort(signal.reason);
-        // The last caller hears back once the tools are dead, the build dir deleted and the
-        // lock released, so that "rejected" means "nothing of it is left".
-        shared.promise.then(
-          () => reject(signal.reason),
-          () => reject(signal.reason),
-        );
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      shared.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          if (!left) resolve(value);
-        },
-        (err: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          if (!left) reject(err);
-        },
-      );
-    });
-  }
-
   return {
     async ensure(name, opts = {}) {
       opts.signal?.throwIfAborted();
@@ -354,21 +286,20 @@ export function createTemplateStoreWith(
       if (hit) return hit;
       let shared = inflight.get(name);
       if (!shared) {
-        const controller = new AbortController();
-        const created: SharedBuild = {
-          controller,
-          abortableWaiters: 0,
-          pinned: false,
-          promise: build(name, recipe, hash, controller.signal).finally(() => {
+        const created = startSharedBuild(
+          (signal) =>
+            build(name, recipe, hash, signal).finally(() => {
+              if (inflight.get(name) === created) inflight.delete(name);
+            }),
+          // Later callers must start afresh rather than join a build being torn down.
+          () => {
             if (inflight.get(name) === created) inflight.delete(name);
-          }),
-        };
-        // Every caller may have left; the build's own rejection must not go unhandled.
-        created.promise.catch(() => undefined);
+          },
+        );
         inflight.set(name, created);
         shared = created;
       }
-      return join(shared, opts.signal);
+      return shared.join(opts.signal);
     },
 
     get(name) {
@@ -418,7 +349,7 @@ export function createTemplateStoreWith(
       if (user !== undefined) throw new TemplateInUseError(name, hash, user);
       // Rename first so that no reader ever sees a half-deleted rootfs; a removal killed
       // half-way leaves a `.trash-*` dir that the next build of this name deletes.
-      const trash = await mkdtemp(path.join(templatesDir, `.trash-${name}-`));
+      const trash = await mkdtemp(path.join(templatesDir, trashDirPrefix(name)));
       await rename(dir, path.join(trash, hash));
       cache.delete(`${name}/${hash}`);
       await removeTree(trash);

@@ -98,6 +98,23 @@ describe('networking', () => {
     assert.notEqual(host.exitCode, 0, 'host services are not reachable from sandboxes');
   });
 
+  it('applies allowOut / denyOut rules (allow wins over deny)', async () => {
+    const allowOnly = await createSandbox(t, {
+      egress: { allowOut: [`${EXT_IP}/32`], denyOut: ['0.0.0.0/0'] },
+    });
+    const denied = await createSandbox(t, { egress: { allowOut: [], denyOut: [EXT_IP] } });
+    const ok = await sh(t, allowOnly.id, `curl -sS --max-time 5 http://${EXT_IP}:8080/`);
+    assert.match(ok.stdout, /hello from outside/);
+    const blocked = await sh(t, denied.id, `curl -sS --max-time 3 http://${EXT_IP}:8080/`, {
+      allowFailure: true,
+    });
+    assert.notEqual(blocked.exitCode, 0);
+    await assert.rejects(
+      createSandbox(t, { egress: { allowOut: ['example.com'], denyOut: [] } }),
+      /not an IPv4 address/,
+    );
+  });
+
   it('removes the netns and veth on kill', async () => {
     const s = await createSandbox(t);
     assert.ok((await run('ip', ['netns', 'list'])).stdout.includes(`sb-${s.id}`));

@@ -20,10 +20,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import type { TemplateBuildProgress } from './progress.js';
-import { removeTree } from './remove-tree.js';
-import { findTool } from './run-tool.js';
-import { createTemplateStore, createTemplateStoreWith, type TemplateRootfs } from './template-store.js';
+import type { TemplateBuildProgress } from '../../src/template/progress.js';
+import { removeTree } from '../../src/template/remove-tree.js';
+import { findTool } from '../../src/template/run-tool.js';
+import {
+  createTemplateStore,
+  createTemplateStoreWith,
+  type TemplateRootfs,
+} from '../../src/template/template-store.js';
 
 const UID_SHIFT = 100000;
 const skip =
@@ -345,7 +349,7 @@ ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok
   it('leaves no mount or process when the server is SIGKILLed mid-build, and the next build cleans up', async () => {
     const killDir = path.join(dir, 'killed');
     const moduleUrl = (file: string) =>
-      JSON.stringify(pathToFileURL(path.join(import.meta.dirname, file)).href);
+      JSON.stringify(pathToFileURL(path.join(import.meta.dirname, '../../src/template', file)).href);
     const code = `
       const { createTemplateStore } = await import(${moduleUrl('template-store.ts')});
       const { renderTemplateProgress } = await import(${moduleUrl('progress.ts')});

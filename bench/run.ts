@@ -1,0 +1,261 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { Process } from '@soulbox/proto';
+import { Sandbox } from 'e2b';
+import { createSandbox, startTestServer, type TestServer } from '../packages/server/test/helpers/harness.js';
+import { bareBundle, spawnWait } from './floor.js';
+import { measure, type Summary, summarise } from './stats.js';
+
+interface Row {
+  name: string;
+  target?: string;
+  unit: 'ms' | 'MiB' | 'count' | 'ops/s';
+  summary?: Summary;
+  value?: number;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const N = Number(process.env.SOULBOX_BENCH_N ?? 30);
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+
+function record(name: string, samples: number[], target?: string): void {
+  const summary = summarise(samples);
+  rows.push({ name, target, unit: 'ms', summary });
+  log(`${name}: p50 ${summary.p50} ms, p95 ${summary.p95}, p99 ${summary.p99}`);
+}
+
+function value(name: string, v: number, unit: Row['unit'], target?: string, note?: string): void {
+  rows.push({ name, value: Math.round(v * 100) / 100, unit, target, note });
+  log(`${name}: ${v.toFixed(2)} ${unit}${note ? ` (${note})` : ''}`);
+}
+
+function privateMiB(pid: number): number {
+  const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return (kb('Private_Clean') + kb('Private_Dirty')) / 1024;
+}
+
+function memAvailableMiB(): number {
+  return Number(/MemAvailable:\s+(\d+)/.exec(fs.readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? 0) / 1024;
+}
+
+async function runtimeBenchmarks(t: TestServer): Promise<void> {
+  const mgr = t.server.sandboxes;
+  // Cold create to envd-ready (the manager call returns once envd answers).
+  const created: string[] = [];
+  record(
+    'runtime: cold create → envd ready',
+    await measure(N, async () => {
+      created.push((await createSandbox(t)).id);
+    }),
+    'p50 ≤ 250 ms',
+  );
+  const kills: number[] = [];
+  for (const id of created) {
+    const t0 = performance.now();
+    await mgr.kill(id);
+    kills.push(performance.now() - t0);
+  }
+  record('runtime: kill (container, mounts, netns, files)', kills);
+
+  const s = await createSandbox(t);
+  const client = createClient(
+    Process,
+    createConnectTransport({
+      baseUrl: 'http://envd',
+      httpVersion: '1.1',
+      nodeOptions: { socketPath: t.server.runtime.paths(s.id).envdSocket },
+    }),
+  );
+  const start = async (cmd: string, args: string[]) => {
+    for await (const _ of client.start({ process: { cmd, args, envs: {} }, stdin: false })) {
+      // drain
+    }
+  };
+  record(
+    'runtime: /bin/true through envd (Process.Start stream)',
+    await measure(N * 3, () => start('/bin/true', [])),
+    'p50 ≤ 10 ms',
+  );
+  record(
+    'runtime: bash -l -c true through envd',
+    await measure(N * 3, () => start('/bin/bash', ['-l', '-c', 'true'])),
+  );
+  await mgr.kill(s.id);
+
+  // Idle memory: a batch of idle sandboxes, then envd's private memory and the host's view.
+  const batch = 10;
+  const before = memAvailableMiB();
+  const idle: string[] = [];
+  for (let i = 0; i < batch; i++) idle.push((await createSandbox(t)).id);
+  await new Promise((r) => setTimeout(r, 3000));
+  const after = memAvailableMiB();
+  const privates: number[] = [];
+  const cgroupMiB: number[] = [];
+  for (const id of idle) {
+    const state = await t.server.runtime.state(id);
+    privates.push(privateMiB(state!.pid));
+    cgroupMiB.push(mgr.metrics(id).at(-1)?.memUsed ?? 0);
+  }
+  value(
+    'runtime: idle envd private memory (smaps Private_*)',
+    privates.reduce((a, b) => a + b, 0) / batch,
+    'MiB',
+    '≤ 12 MiB',
+  );
+  value(
+    'runtime: idle sandbox cgroup memory (rss)',
+    cgroupMiB.reduce((a, b) => a + b, 0) / batch / 1024 / 1024,
+    'MiB',
+  );
+  value(
+    'runtime: host MemAvailable drop per idle sandbox',
+    (before - after) / batch,
+    'MiB',
+    undefined,
+    `${batch} sandboxes`,
+  );
+  for (const id of idle) await mgr.kill(id);
+}
+
+async function sdkBenchmarks(t: TestServer): Promise<void> {
+  const opts = t.sdk;
+  const boxes: Sandbox[] = [];
+  record(
+    'sdk: Sandbox.create() (cold)',
+    await measure(N, async () => {
+      boxes.push(await Sandbox.create(opts));
+    }),
+    'p50 ≤ 300 ms',
+  );
+  for (const b of boxes.splice(0)) await b.kill();
+  const sbx = await Sandbox.create(opts);
+  try {
+    record("sdk: commands.run('true')", await measure(N * 3, () => sbx.commands.run('true')), 'p50 ≤ 15 ms');
+    const mib = new Uint8Array(1024 * 1024).fill(7).buffer;
+    record(
+      'sdk: files.write + files.read 1 MiB',
+      await measure(N, async (i) => {
+        await sbx.files.write(`/tmp/bench-${i}`, mib);
+        const back = await sbx.files.read(`/tmp/bench-${i}`, { format: 'bytes' });
+        if (back.length !== mib.byteLength) throw new Error('short read');
+      }),
+      'p50 ≤ 30 ms',
+    );
+    let errors = 0;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        sbx.commands.run(`for j in 1 2 3; do echo stream-${i}-$j; sleep 0.1; done`).then(
+          (r) => {
+            if (!r.stdout.includes(`stream-${i}-3`)) errors++;
+          },
+          () => {
+            errors++;
+          },
+        ),
+      ),
+    );
+    value(
+      'sdk: 50 concurrent commands.run streams, errors',
+      errors,
+      'count',
+      '0',
+      `all done in ${(performance.now() - t0).toFixed(0)} ms`,
+    );
+  } finally {
+    await sbx.kill();
+  }
+}
+
+async function floorBenchmarks(templateRootfs: string): Promise<void> {
+  record('floor: host spawn("true")', await measure(N * 3, () => spawnWait('true', [])));
+  const bundle = await bareBundle(os.tmpdir(), templateRootfs);
+  try {
+    bundle.write(['/bin/true']);
+    let i = 0;
+    record(
+      'floor: runc run /bin/true (same rootfs, bare config)',
+      await measure(N, () =>
+        spawnWait('runc', ['run', '--bundle', bundle.dir, `sbfloor-${process.pid}-${i++}`]),
+      ),
+    );
+    bundle.write(['sleep', 'infinity']);
+    const id = `sbfloor-${process.pid}-exec`;
+    await spawnWait('runc', ['run', '--detach', '--bundle', bundle.dir, id]);
+    try {
+      record(
+        'floor: runc exec true (bare container)',
+        await measure(N * 3, () => spawnWait('runc', ['exec', id, 'true'])),
+      );
+      const mib = Buffer.alloc(1024 * 1024, 7);
+      record(
+        'floor: runc exec write + read 1 MiB',
+        await measure(N, async () => {
+          await spawnWait('runc', ['exec', '-i', id, 'sh', '-c', 'cat > /tmp/f'], mib);
+          const back = await spawnWait('runc', ['exec', id, 'cat', '/tmp/f']);
+          if (back.length !== mib.length) throw new Error('short read');
+        }),
+      );
+    } finally {
+      await spawnWait('runc', ['delete', '--force', id]);
+    }
+  } finally {
+    await bundle.close();
+  }
+}
+
+function printTable(): void {
+  const head = ['benchmark', 'n', 'p50', 'p95', 'p99', 'target'];
+  const lines = rows.map((r) =>
+    r.summary
+      ? [
+          r.name,
+          String(r.summary.n),
+          `${r.summary.p50} ms`,
+          `${r.summary.p95} ms`,
+          `${r.summary.p99} ms`,
+          r.target ?? '',
+        ]
+      : [r.name, '', `${r.value} ${r.unit}`, '', '', `${r.target ?? ''}${r.note ? ` (${r.note})` : ''}`],
+  );
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (l: string[]) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  process.stdout.write(
+    `${fmt(head)}\n${fmt(widths.map((w) => '-'.repeat(w)))}\n${lines.map(fmt).join('\n')}\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  const t = await startTestServer({ sandbox: { defaultCpuCount: 1, defaultMemoryMiB: 256 } });
+  try {
+    await runtimeBenchmarks(t);
+    await sdkBenchmarks(t);
+    await floorBenchmarks((await t.server.templates.ensure('base')).rootfsDir);
+  } finally {
+    await t.close();
+  }
+  printTable();
+  const dir = path.join(import.meta.dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        host: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
+        rows,
+      },
+      null,
+      2,
+    ),
+  );
+  process.stdout.write(`\nresults: ${file}\n`);
+}
+
+await main();
