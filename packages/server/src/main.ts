@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down; sandboxes keep running and are adopted at the next start', { signal });
-    server.close().then(
+    server.close({ killSandboxes: config.shutdown.killSandboxes }).then(
       () => process.exit(0),
       (err) => {
         logger.error('shutdown failed', { err });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { bundleDir } from '@soulbox/envd';
@@ -9,12 +10,14 @@ import { bootstrapAdminKey } from './auth/index.js';
 import type { Config } from './config/index.js';
 import { createDataPlane } from './dataplane/data-plane.js';
 import { SoulBoxError } from './errors/index.js';
+import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
 import { parseSubnet, setupHostNetwork } from './network/index.js';
 import { detectCgroupVersion } from './runtime/cgroups.js';
 import { setupDiskQuota } from './runtime/disk-quota.js';
 import { prepareEnvdRuntime } from './runtime/envd-runtime.js';
 import { createRuncDriver } from './runtime/runc.js';
 import { createSandboxRuntime, type SandboxRuntime } from './runtime/sandbox-runtime.js';
+import { createAdmission } from './sandbox/admission.js';
 import { createSandboxManager, type SandboxManager } from './sandbox/sandbox-manager.js';
 import { openStore, type Store } from './store/index.js';
 import { createTemplateStore, type TemplateBuildProgress, type TemplateStore } from './template/index.js';
@@ -36,8 +39,12 @@ export interface SoulBoxServer {
   readonly logger: Logger;
   /** Notes for the operator (e.g. disk limits not enforced). */
   readonly warnings: readonly string[];
-  /** Stops listening; sandboxes keep running (adopted at next start) unless killSandboxes. */
-  close(opts?: { killSandboxes?: boolean }): Promise<void>;
+  /**
+   * Graceful stop: no new connections, in-flight requests and streams get `drainTimeoutMs`
+   * to finish, then are cut; sandboxes keep running (adopted at next start) unless
+   * killSandboxes. Defaults come from the `shutdown` settings.
+   */
+  close(opts?: { killSandboxes?: boolean; drainTimeoutMs?: number }): Promise<void>;
 }
 
 /** Options beyond the config. */
@@ -113,6 +120,14 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       network: { bridge: config.network.bridge, subnet, resolvConf: sandboxResolvConf() },
       logger,
     });
+    const admission = createAdmission({
+      capacity: {
+        cpuCount: os.availableParallelism(),
+        memoryMiB: Math.max(256, Math.floor(os.totalmem() / 2 ** 20) - config.admission.reservedMemoryMiB),
+      },
+      overcommit: { cpu: config.admission.cpuOvercommit, memory: config.admission.memoryOvercommit },
+    });
+    let metrics: ServerMetrics | undefined;
     const sandboxes = createSandboxManager({
       store,
       runtime,
@@ -120,21 +135,41 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       disk,
       subnet,
       limits: config.sandbox,
+      admission,
+      pool: config.pool,
       logger,
+      onCreate: (path, seconds) => metrics?.observeCreate(path, seconds),
     });
     cleanups.unshift(() => sandboxes.close());
     await sandboxes.reconcile();
     if (config.prepareTemplates) await templates.ensure('base');
 
-    const api = createApi({ store, sandboxes, templates, logger });
+    metrics = createServerMetrics({
+      sandboxesByState: () => store.countByState(),
+      poolLevels: () => sandboxes.pool.levels(),
+      poolCounters: () => ({ hits: sandboxes.pool.hits, misses: sandboxes.pool.misses }),
+      admission: () => admission.levels(),
+    });
+    const api = createApi({ store, sandboxes, templates, logger, metrics });
     const dataPlane = createDataPlane({ sandboxes, runtime, domain: config.domain, logger });
     const rest = getRequestListener(api.fetch);
+    // In-flight requests and upgraded streams, so that shutdown can let them finish.
+    let inflight = 0;
+    let drained: (() => void) | undefined;
+    const settle = () => {
+      inflight--;
+      if (inflight === 0) drained?.();
+    };
     const server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000 }, (req, res) => {
+      inflight++;
+      res.once('close', settle);
       const target = dataPlane.match(req);
       if (target) dataPlane.handle(req, res, target);
       else void rest(req, res);
     });
     server.on('upgrade', (req, socket, head) => {
+      inflight++;
+      socket.once('close', settle);
       const target = dataPlane.match(req);
       if (target) dataPlane.handleUpgrade(req, socket, head, target);
       else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -164,11 +199,26 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       warnings,
       close(closeOpts) {
         closing ??= (async () => {
+          // Stop accepting, let what is in flight finish (up to the drain timeout), then cut the rest.
           server.close();
+          server.closeIdleConnections();
+          const drainMs = closeOpts?.drainTimeoutMs ?? config.shutdown.drainTimeoutMs;
+          if (inflight > 0 && drainMs > 0) {
+            await new Promise<void>((resolve) => {
+              const t = setTimeout(resolve, drainMs);
+              drained = () => {
+                clearTimeout(t);
+                resolve();
+              };
+            });
+          }
           dataPlane.close();
           server.closeAllConnections();
-          await sandboxes.close({ killAll: closeOpts?.killSandboxes });
+          await sandboxes.close({ killAll: closeOpts?.killSandboxes ?? config.shutdown.killSandboxes });
           store.close();
+          logger.info('server stopped', {
+            killedSandboxes: closeOpts?.killSandboxes ?? config.shutdown.killSandboxes,
+          });
         })();
         return closing;
       },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { authenticateApiKey } from '../auth/index.js';
 import { SoulBoxError, toSoulBoxError } from '../errors/index.js';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { Store } from '../store/index.js';
 import type { TemplateStore } from '../template/index.js';
@@ -16,6 +17,7 @@ export interface ApiDeps {
   sandboxes: SandboxManager;
   templates: TemplateStore;
   logger: Logger;
+  metrics: ServerMetrics;
 }
 
 /** The control-plane REST API (E2B-compatible). */
@@ -24,6 +26,7 @@ export function createApi(d: ApiDeps): Hono<ApiEnv> {
 
   app.onError((err, c) => {
     const e = toSoulBoxError(err);
+    d.metrics.countError(e.code);
     const log = { requestId: c.var.requestId, method: c.req.method, path: c.req.path, code: e.code };
     if (e.status >= 500) d.logger.error('request failed', { ...log, err: e.cause ?? e });
     else d.logger.debug('request refused', { ...log, message: e.message });
@@ -34,9 +37,12 @@ export function createApi(d: ApiDeps): Hono<ApiEnv> {
   );
 
   app.use('*', async (c, next) => {
+    const t0 = performance.now();
     c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
     await next();
     c.header('X-Request-Id', c.var.requestId);
+    // The matched route pattern, never the raw path: ids would explode the label set.
+    d.metrics.observeRequest(c.req.method, c.req.routePath, c.res.status, (performance.now() - t0) / 1000);
   });
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
@@ -46,6 +52,10 @@ export function createApi(d: ApiDeps): Hono<ApiEnv> {
     await next();
   });
 
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', d.metrics.registry.contentType);
+    return c.body(await d.metrics.registry.metrics());
+  });
   app.route('/', createSandboxRoutes({ sandboxes: d.sandboxes, templates: d.templates }));
   return app;
 }

@@ -24,6 +24,7 @@ export const newSandboxSchema = z.looseObject({
     })
     .nullish(),
   cpuCount: z.number().int().optional(),
+  qos: z.enum(['guaranteed', 'burstable']).optional(),
   memoryMB: z.number().int().optional(),
   diskSizeMB: z.number().int().optional(),
 });

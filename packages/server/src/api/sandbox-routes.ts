@@ -55,6 +55,7 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
         ...networkOf(body),
         autoPause: body.autoPause ?? false,
         cpuCount: body.cpuCount,
+        qos: body.qos,
         memoryMiB: body.memoryMB,
         diskMiB: body.diskSizeMB,
       });

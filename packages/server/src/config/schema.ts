@@ -88,6 +88,43 @@ export const configSchema = z.strictObject({
       imageSizeGiB: z.number().int().min(1).max(65_536).default(64),
     })
     .prefault({}),
+  pool: z
+    .strictObject({
+      /** Keep pre-started sandboxes so creates take ~ms. @default true */
+      enabled: z.boolean().default(true),
+      /** Per template: ready sandboxes to keep, at least and at most (the create rate moves it between). */
+      templates: z
+        .record(
+          z.string(),
+          z.strictObject({ min: z.number().int().min(0).max(1000), max: z.number().int().min(0).max(1000) }),
+        )
+        .default({ base: { min: 2, max: 8 } }),
+      /** Pooled sandboxes started at once (refills never run while user creates start cold). @default 1 */
+      refillConcurrency: z.number().int().min(1).max(64).default(1),
+      /** Below this much available host memory the pool empties and stops refilling. @default 1024 */
+      minFreeMemoryMiB: z.number().int().min(0).default(1024),
+      /** Window of recent creates the adaptive pool size follows, seconds. @default 60 */
+      demandWindowS: z.number().int().min(1).max(3600).default(60),
+    })
+    .prefault({}),
+  admission: z
+    .strictObject({
+      /** Burstable sandboxes may be promised this many times the host's cores. @default 64 */
+      cpuOvercommit: z.number().min(1).max(10_000).default(64),
+      /** ...and this many times its memory (idle sandboxes use a few MiB of their limit). @default 4 */
+      memoryOvercommit: z.number().min(0.1).max(1000).default(4),
+      /** Memory kept for the host and the server, never promised to sandboxes. @default 1024 */
+      reservedMemoryMiB: z.number().int().min(0).default(1024),
+    })
+    .prefault({}),
+  shutdown: z
+    .strictObject({
+      /** On SIGTERM, kill sandboxes instead of leaving them running for the next start to adopt. @default false */
+      killSandboxes: z.boolean().default(false),
+      /** How long in-flight requests and streams may finish before they are cut, ms. @default 10000 */
+      drainTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
+    })
+    .prefault({}),
   /** Debian mirror for template builds. @default 'http://deb.debian.org/debian' */
   debianMirror: z.string().url().default('http://deb.debian.org/debian'),
 });

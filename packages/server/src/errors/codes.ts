@@ -67,6 +67,12 @@ export const ERROR_CODES = {
     connect: 'unavailable',
     description: 'Nothing listens on that port inside the sandbox (data plane).',
   },
+  NODE_FULL: {
+    http: 503,
+    connect: 'resource_exhausted',
+    description:
+      'The node has no room for the sandbox (allocated CPU or memory at capacity); try again after others end.',
+  },
   RUNTIME_UNAVAILABLE: {
     http: 503,
     connect: 'unavailable',

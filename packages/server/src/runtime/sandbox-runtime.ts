@@ -11,6 +11,7 @@ import {
   removeEgressPolicy,
   type Subnet,
 } from '../network/index.js';
+import type { QosClass } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
 import { type CgroupStats, type CgroupVersion, readCgroupStats } from './cgroups.js';
 import type { DiskQuota } from './disk-quota.js';
@@ -57,6 +58,7 @@ export interface StartSandboxParams {
   cpuCount: number;
   memoryMiB: number;
   diskMiB: number;
+  qos: QosClass;
   /** Subnet index for a bridged sandbox; null = loopback only. */
   netIndex: number | null;
   /** XFS project id; null when limits are not enforced. */
@@ -274,6 +276,7 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
           uidShift: o.uidShift,
           cpuCount: s.cpuCount,
           memoryMiB: s.memoryMiB,
+          qos: s.qos,
           pidsLimit: o.pidsLimit,
           cgroupsPath: cgroupsPath(s.sandboxId),
           cgroupVersion: o.cgroupVersion,

@@ -27,6 +27,8 @@ export interface SandboxSpecOptions {
   uidShift: number;
   cpuCount: number;
   memoryMiB: number;
+  /** 'guaranteed': twice the CPU weight and its memory reserved (protected from reclaim). */
+  qos: 'guaranteed' | 'burstable';
   pidsLimit: number;
   /** Path of the sandbox's cgroup below each hierarchy's root. */
   cgroupsPath: string;
@@ -147,8 +149,18 @@ export function buildSandboxSpec(o: SandboxSpecOptions): OciSpec {
       ],
       resources: {
         devices: [{ allow: false, access: 'rwm' }],
-        memory: { limit: memoryBytes, ...(o.cgroupVersion === 1 ? {} : { swap: memoryBytes }) },
-        cpu: { quota: o.cpuCount * CPU_PERIOD_US, period: CPU_PERIOD_US, shares: 1024 },
+        // reservation = memory.soft_limit_in_bytes on cgroup v1, memory.low on v2.
+        memory: {
+          limit: memoryBytes,
+          ...(o.qos === 'guaranteed' ? { reservation: memoryBytes } : {}),
+          ...(o.cgroupVersion === 1 ? {} : { swap: memoryBytes }),
+        },
+        // shares = cpu.shares on v1; runc converts it to cpu.weight on v2.
+        cpu: {
+          quota: o.cpuCount * CPU_PERIOD_US,
+          period: CPU_PERIOD_US,
+          shares: o.qos === 'guaranteed' ? 2048 : 1024,
+        },
         pids: { limit: o.pidsLimit },
       },
       cgroupsPath: o.cgroupsPath,

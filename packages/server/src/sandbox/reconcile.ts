@@ -17,13 +17,13 @@ export async function reconcileSandboxes(o: {
 }): Promise<SandboxRecord[]> {
   const log = o.logger;
   const containers = new Map((await o.runtime.listContainers()).map((c) => [c.sandboxId, c.status]));
-  const live = o.store.listSandboxes({ states: ['starting', 'running', 'paused'] });
+  const live = o.store.listSandboxes({ states: ['starting', 'pooled', 'running', 'paused'] });
   const adopted: SandboxRecord[] = [];
   const keep = new Set<string>();
   for (const rec of live) {
     const status = containers.get(rec.id);
     if (rec.state !== 'starting' && (status === 'running' || status === 'paused')) {
-      const state = status === 'paused' ? 'paused' : 'running';
+      const state = rec.state === 'pooled' ? 'pooled' : status === 'paused' ? 'paused' : 'running';
       if (state !== rec.state) o.store.updateSandbox(rec.id, { state });
       if (rec.netIndex !== null && hasEgressRules(rec.egress)) {
         await o.runtime.applyEgress(rec.id, rec.netIndex, rec.egress);

@@ -1,15 +1,25 @@
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import { SoulBoxError } from '../errors/index.js';
 import { type EgressPolicy, hasEgressRules, type Subnet, validateEgressPolicy } from '../network/index.js';
 import type { DiskQuota } from '../runtime/disk-quota.js';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
-import type { NetworkMode, SandboxRecord, SandboxState, Store } from '../store/index.js';
+import {
+  DEFAULT_TENANT_ID,
+  type NetworkMode,
+  type QosClass,
+  type SandboxRecord,
+  type SandboxState,
+  type Store,
+} from '../store/index.js';
 import type { TemplateStore } from '../template/index.js';
 import type { Logger } from '../util/logger.js';
+import type { Admission } from './admission.js';
 import { type ExecOptions, type ExecResult, execThroughEnvd } from './envd-client.js';
 import { isSandboxId, newAccessToken, newSandboxId } from './ids.js';
 import { createKeyedLock } from './keyed-lock.js';
 import { createMetricsSampler, type SandboxSample } from './metrics-sampler.js';
+import { createWarmPool, type PoolKey, type WarmPool, type WarmPoolConfig } from './pool/warm-pool.js';
 import { reconcileSandboxes } from './reconcile.js';
 
 /** What a caller asks for when creating a sandbox (already validated for shape). */
@@ -29,6 +39,8 @@ export interface CreateSandboxRequest {
   cpuCount?: number;
   memoryMiB?: number;
   diskMiB?: number;
+  /** @default 'burstable' */
+  qos?: QosClass;
 }
 
 /** Limits and defaults the manager enforces. */
@@ -51,9 +63,15 @@ export interface SandboxManagerOptions {
   disk: DiskQuota;
   subnet: Subnet;
   limits: SandboxLimits;
+  admission: Admission;
+  pool: WarmPoolConfig;
   logger: Logger;
   /** Metrics sampling period. @default 5000 */
   metricsIntervalMs?: number;
+  /** Called once per successful create with its path and duration. */
+  onCreate?: (path: 'warm' | 'cold', seconds: number) => void;
+  /** Host memory available, MiB (the pool empties below its threshold). */
+  memAvailableMiB?: () => number;
 }
 
 /** Events: 'gone' (sandboxId) when a sandbox stops being reachable (killed or paused). */
@@ -80,13 +98,37 @@ export interface SandboxManager extends EventEmitter {
   ): Promise<{ record: SandboxRecord; resumed: boolean }>;
   exec(id: string, command: string, opts?: ExecOptions): Promise<ExecResult>;
   metrics(id: string, startUnix?: number, endUnix?: number, tenantId?: string): SandboxSample[];
-  /** Adopts live sandboxes and removes leftovers after a restart. */
+  /** Adopts live sandboxes and removes leftovers after a restart, then starts the warm pool. */
   reconcile(): Promise<void>;
-  /** Stops timers. Sandboxes keep running unless killAll. */
+  /** Stops timers and the pool. Sandboxes keep running (and are adopted at next start) unless killAll. */
   close(opts?: { killAll?: boolean }): Promise<void>;
+  /** The warm pool (levels and hit counters for metrics). */
+  readonly pool: WarmPool;
 }
 
-const LIVE: readonly SandboxState[] = ['starting', 'running', 'paused'];
+const LIVE: readonly SandboxState[] = ['starting', 'pooled', 'running', 'paused'];
+
+/** envd's start-up settings for a sandbox of SoulBox's base layout. */
+function envdInit(rec: SandboxRecord) {
+  return {
+    sandboxId: rec.id,
+    templateId: rec.templateId,
+    envVars: rec.envVars,
+    defaultUser: 'user',
+    defaultWorkdir: '/home/user',
+    // User processes go first when the sandbox runs out of memory (envd stays at 0 or below).
+    childOomScoreAdj: 500,
+  };
+}
+
+function memAvailableFromProc(): number {
+  try {
+    const m = /MemAvailable:\s+(\d+)/.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
+    return m ? Number(m[1]) / 1024 : Number.POSITIVE_INFINITY;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 
 function checkRange(name: string, value: number | undefined, min: number, max: number): void {
   if (value === undefined) return;
@@ -111,7 +153,8 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
   const find = (id: string, tenantId?: string): SandboxRecord | undefined => {
     if (!isSandboxId(id)) return undefined;
     const rec = o.store.getSandbox(id);
-    if (!rec || rec.state === 'killed' || rec.state === 'starting') return undefined;
+    if (!rec || rec.state === 'killed' || rec.state === 'starting' || rec.state === 'pooled')
+      return undefined;
     if (tenantId !== undefined && rec.tenantId !== tenantId) return undefined;
     return rec;
   };
@@ -160,6 +203,8 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       timers.delete(id);
       // Mark first so the sandbox vanishes from lists at once and the data plane answers 502.
       o.store.updateSandbox(id, { state: 'killed', killedAt: new Date().toISOString() });
+      o.admission.release(id);
+      pool.forget(id);
       events.emit('gone', id);
       try {
         await destroyResources(rec);
@@ -181,6 +226,137 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       log.info('sandbox paused', { sandboxId: id });
     });
 
+  let userCreates = 0;
+
+  /** Reserves node capacity, making room by evicting pooled sandboxes when the node is full. */
+  const admit = async (rec: SandboxRecord) => {
+    const a = { cpuCount: rec.cpuCount, memoryMiB: rec.memoryMiB, qos: rec.qos };
+    for (;;) {
+      try {
+        o.admission.reserve(rec.id, a);
+        return;
+      } catch (err) {
+        if (!(await pool.evictOne())) throw err;
+      }
+    }
+  };
+
+  /**
+   * Starts a sandbox for a record in state 'starting': addresses, disk project and row are
+   * taken in one synchronous step (concurrent creates never share an index), then the
+   * runtime brings it up. On failure everything is released and the record marked killed.
+   */
+  const launch = async (rec: SandboxRecord, templateRootfs: string) => {
+    if (rec.networkMode === 'bridge') {
+      rec.netIndex = o.store.allocate('net_index', o.subnet.minIndex, o.subnet.maxIndex);
+      if (rec.netIndex === null) {
+        o.admission.release(rec.id);
+        throw new SoulBoxError('NODE_FULL', 'node full: no free sandbox address in the network subnet');
+      }
+    }
+    if (o.disk.mechanism === 'xfs')
+      rec.diskProjectId = o.store.allocate('disk_project_id', 1000, 2 ** 31 - 1);
+    o.store.insertSandbox(rec);
+    await lock.run(rec.id, async () => {
+      try {
+        await o.runtime.start({
+          sandboxId: rec.id,
+          templateRootfs,
+          cpuCount: rec.cpuCount,
+          memoryMiB: rec.memoryMiB,
+          diskMiB: rec.diskMiB,
+          qos: rec.qos,
+          netIndex: rec.netIndex,
+          diskProjectId: rec.diskProjectId,
+          egress: rec.egress,
+          envd: envdInit(rec),
+        });
+      } catch (err) {
+        o.store.updateSandbox(rec.id, { state: 'killed', killedAt: new Date().toISOString() });
+        o.admission.release(rec.id);
+        throw err;
+      }
+    });
+  };
+
+  /** Starts one pooled sandbox (default resources, no owner, no timeout). */
+  const launchPooled = async (key: PoolKey): Promise<string> => {
+    const L = o.limits;
+    const template = await o.templates.ensure(key.templateId);
+    const now = new Date().toISOString();
+    const rec: SandboxRecord = {
+      id: newSandboxId(),
+      templateId: key.templateId,
+      tenantId: DEFAULT_TENANT_ID,
+      state: 'starting',
+      cpuCount: L.defaultCpuCount,
+      memoryMiB: L.defaultMemoryMiB,
+      diskMiB: L.defaultDiskMiB,
+      metadata: {},
+      envVars: {},
+      accessToken: null,
+      networkMode: key.networkMode,
+      netIndex: null,
+      diskProjectId: null,
+      egress: null,
+      autoPause: false,
+      qos: 'burstable',
+      startedAt: now,
+      endAt: now,
+      killedAt: null,
+    };
+    // The pool never evicts to make room for itself.
+    o.admission.reserve(rec.id, { cpuCount: rec.cpuCount, memoryMiB: rec.memoryMiB, qos: rec.qos });
+    await launch(rec, template.rootfsDir);
+    o.store.updateSandbox(rec.id, { state: 'pooled' });
+    return rec.id;
+  };
+
+  /**
+   * Hands a pooled sandbox to a request: the request's env vars go to envd, and owner,
+   * metadata, timeout and a fresh access token to the record. Nothing ran in the sandbox
+   * before, so it is as clean as a cold one.
+   */
+  const claim = (id: string, req: CreateSandboxRequest, egress: EgressPolicy | null) =>
+    lock.run(id, async () => {
+      const rec = o.store.getSandbox(id);
+      if (rec?.state !== 'pooled') throw new Error(`sandbox ${id} is not pooled`);
+      const envVars = req.envVars ?? {};
+      if (Object.keys(envVars).length) {
+        const r = await o.runtime.control(id, 'POST', '/init', { envVars });
+        if (r.status >= 300) throw new Error(`envd refused its init (${r.status}): ${r.body}`);
+      }
+      if (egress && rec.netIndex !== null) await o.runtime.applyEgress(id, rec.netIndex, egress);
+      const now = Date.now();
+      const timeoutS = req.timeoutS ?? o.limits.defaultTimeoutS;
+      const patch = {
+        tenantId: req.tenantId,
+        state: 'running' as const,
+        metadata: req.metadata ?? {},
+        envVars,
+        accessToken: req.secure ? newAccessToken() : null,
+        egress,
+        autoPause: req.autoPause,
+        startedAt: new Date(now).toISOString(),
+        endAt: new Date(now + timeoutS * 1000).toISOString(),
+      };
+      o.store.updateSandbox(id, patch);
+      const claimed = { ...rec, ...patch };
+      sampler.track(id, claimed.cpuCount);
+      arm(claimed);
+      log.info('sandbox created from the pool', { sandboxId: id, templateId: claimed.templateId });
+      return claimed;
+    });
+
+  const pool: WarmPool = createWarmPool({
+    config: o.pool,
+    launch: launchPooled,
+    discard: (id) => killNow(id),
+    userCreatesInFlight: () => userCreates > 0,
+    memAvailableMiB: o.memAvailableMiB ?? memAvailableFromProc,
+    logger: log,
+  });
+
   const manager = Object.assign(events, {
     async create(req: CreateSandboxRequest): Promise<SandboxRecord> {
       if (closed) throw new SoulBoxError('RUNTIME_UNAVAILABLE', 'the server is shutting down');
@@ -189,75 +365,83 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       checkRange('cpuCount', req.cpuCount, 1, L.maxCpuCount);
       checkRange('memoryMB', req.memoryMiB, 64, L.maxMemoryMiB);
       checkRange('diskSizeMB', req.diskMiB, 64, L.maxDiskMiB);
+      const egress =
+        req.networkMode === 'bridge' && hasEgressRules(req.egress) ? validateEgressPolicy(req.egress) : null;
+      const t0 = performance.now();
       const template = await o.templates.ensure(req.templateId);
-      const id = newSandboxId();
+      const cpuCount = req.cpuCount ?? L.defaultCpuCount;
+      const memoryMiB = req.memoryMiB ?? L.defaultMemoryMiB;
+      const diskMiB = req.diskMiB ?? L.defaultDiskMiB;
+      const qos = req.qos ?? 'burstable';
+
+      // Warm path: pooled sandboxes have the default resources and class.
+      if (
+        cpuCount === L.defaultCpuCount &&
+        memoryMiB === L.defaultMemoryMiB &&
+        diskMiB === L.defaultDiskMiB &&
+        qos === 'burstable'
+      ) {
+        const pooledId = pool.take({ templateId: req.templateId, networkMode: req.networkMode });
+        if (pooledId) {
+          try {
+            const rec = await claim(pooledId, req, egress);
+            o.onCreate?.('warm', (performance.now() - t0) / 1000);
+            return rec;
+          } catch (err) {
+            log.warn('a pooled sandbox could not be claimed; starting one cold', {
+              sandboxId: pooledId,
+              err,
+            });
+            void killNow(pooledId);
+          }
+        }
+      }
+
       const now = Date.now();
       const timeoutS = req.timeoutS ?? L.defaultTimeoutS;
       const rec: SandboxRecord = {
-        id,
+        id: newSandboxId(),
         templateId: req.templateId,
         tenantId: req.tenantId,
         state: 'starting',
-        cpuCount: req.cpuCount ?? L.defaultCpuCount,
-        memoryMiB: req.memoryMiB ?? L.defaultMemoryMiB,
-        diskMiB: req.diskMiB ?? L.defaultDiskMiB,
+        cpuCount,
+        memoryMiB,
+        diskMiB,
         metadata: req.metadata ?? {},
         envVars: req.envVars ?? {},
         accessToken: req.secure ? newAccessToken() : null,
         networkMode: req.networkMode,
         netIndex: null,
         diskProjectId: null,
-        egress:
-          req.networkMode === 'bridge' && hasEgressRules(req.egress)
-            ? validateEgressPolicy(req.egress)
-            : null,
+        egress,
         autoPause: req.autoPause,
+        qos,
         startedAt: new Date(now).toISOString(),
         endAt: new Date(now + timeoutS * 1000).toISOString(),
         killedAt: null,
       };
-      // Allocation and insert happen in one synchronous step, so concurrent creates never share an index.
-      if (rec.networkMode === 'bridge') {
-        rec.netIndex = o.store.allocate('net_index', o.subnet.minIndex, o.subnet.maxIndex);
-        if (rec.netIndex === null)
-          throw new SoulBoxError('RATE_LIMITED', 'no free sandbox address in the network subnet');
+      await admit(rec);
+      userCreates++;
+      try {
+        await launch(rec, template.rootfsDir);
+      } finally {
+        userCreates--;
       }
-      if (o.disk.enforced) rec.diskProjectId = o.store.allocate('disk_project_id', 1000, 2 ** 31 - 1);
-      o.store.insertSandbox(rec);
-      return lock.run(id, async () => {
-        try {
-          await o.runtime.start({
-            sandboxId: id,
-            templateRootfs: template.rootfsDir,
-            cpuCount: rec.cpuCount,
-            memoryMiB: rec.memoryMiB,
-            diskMiB: rec.diskMiB,
-            netIndex: rec.netIndex,
-            diskProjectId: rec.diskProjectId,
-            egress: rec.egress,
-            envd: {
-              sandboxId: id,
-              templateId: rec.templateId,
-              envVars: rec.envVars,
-              defaultUser: 'user',
-              defaultWorkdir: '/home/user',
-              // User processes go first when the sandbox runs out of memory (envd stays at 0 or below).
-              childOomScoreAdj: 500,
-            },
-          });
-        } catch (err) {
-          o.store.updateSandbox(id, { state: 'killed', killedAt: new Date().toISOString() });
-          throw err;
-        }
+      return lock.run(rec.id, async () => {
         // The clock starts when the sandbox is usable.
         const started = Date.now();
         rec.state = 'running';
         rec.startedAt = new Date(started).toISOString();
         rec.endAt = new Date(started + timeoutS * 1000).toISOString();
-        o.store.updateSandbox(id, { state: 'running', startedAt: rec.startedAt, endAt: rec.endAt });
-        sampler.track(id, rec.cpuCount);
+        o.store.updateSandbox(rec.id, { state: 'running', startedAt: rec.startedAt, endAt: rec.endAt });
+        sampler.track(rec.id, rec.cpuCount);
         arm(rec);
-        log.info('sandbox created', { sandboxId: id, templateId: rec.templateId, network: rec.networkMode });
+        o.onCreate?.('cold', (performance.now() - t0) / 1000);
+        log.info('sandbox created', {
+          sandboxId: rec.id,
+          templateId: rec.templateId,
+          network: rec.networkMode,
+        });
         return rec;
       });
     },
@@ -334,12 +518,24 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
     async reconcile() {
       const adopted = await reconcileSandboxes({ store: o.store, runtime: o.runtime, logger: log });
       for (const rec of adopted) {
+        // Adopted sandboxes hold what they held before, even past today's overcommit.
+        try {
+          o.admission.reserve(rec.id, { cpuCount: rec.cpuCount, memoryMiB: rec.memoryMiB, qos: rec.qos });
+        } catch {
+          log.warn('an adopted sandbox exceeds the node capacity', { sandboxId: rec.id });
+        }
+        if (rec.state === 'pooled') {
+          pool.adopt({ templateId: rec.templateId, networkMode: rec.networkMode }, rec.id);
+          continue;
+        }
         sampler.track(rec.id, rec.cpuCount);
         arm(rec);
       }
+      pool.start();
     },
     async close(opts?: { killAll?: boolean }) {
       closed = true;
+      pool.close();
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
       if (opts?.killAll) {
@@ -347,6 +543,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       }
       sampler.close();
     },
+    pool,
   });
   return manager;
 }

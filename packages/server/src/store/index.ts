@@ -5,4 +5,11 @@ export {
   type Store,
   type StoreOptions,
 } from './sqlite-store.js';
-export type { ApiKeyRecord, NetworkMode, SandboxRecord, SandboxState, TenantRecord } from './types.js';
+export type {
+  ApiKeyRecord,
+  NetworkMode,
+  QosClass,
+  SandboxRecord,
+  SandboxState,
+  TenantRecord,
+} from './types.js';

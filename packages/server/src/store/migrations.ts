@@ -48,4 +48,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sandboxes ADD COLUMN egress TEXT;
   `,
+  `
+  ALTER TABLE sandboxes ADD COLUMN qos TEXT NOT NULL DEFAULT 'burstable';
+  `,
 ];

@@ -22,6 +22,7 @@ interface SandboxRow {
   net_index: number | null;
   disk_project_id: number | null;
   egress: string | null;
+  qos: string;
   auto_pause: number;
   started_at: string;
   end_at: string;
@@ -59,6 +60,7 @@ function toSandbox(r: SandboxRow): SandboxRecord {
     diskProjectId: r.disk_project_id,
     egress: r.egress === null ? null : (JSON.parse(r.egress) as SandboxRecord['egress']),
     autoPause: r.auto_pause === 1,
+    qos: r.qos === 'guaranteed' ? 'guaranteed' : 'burstable',
     startedAt: r.started_at,
     endAt: r.end_at,
     killedAt: r.killed_at,
@@ -98,6 +100,8 @@ export interface Store {
   updateSandbox(id: string, patch: Partial<Omit<SandboxRecord, 'id'>>): void;
   getSandbox(id: string): SandboxRecord | undefined;
   listSandboxes(q?: SandboxListQuery): SandboxRecord[];
+  /** Live sandboxes counted by state. */
+  countByState(): Record<string, number>;
   /** Lowest free index in [min, max] among live sandboxes, or null when all are taken. */
   allocate(column: 'net_index' | 'disk_project_id', min: number, max: number): number | null;
   getTenant(id: string): TenantRecord | undefined;
@@ -123,6 +127,7 @@ const SANDBOX_COLUMNS: Record<keyof Omit<SandboxRecord, 'id'>, string> = {
   diskProjectId: 'disk_project_id',
   egress: 'egress',
   autoPause: 'auto_pause',
+  qos: 'qos',
   startedAt: 'started_at',
   endAt: 'end_at',
   killedAt: 'killed_at',
@@ -215,6 +220,12 @@ export function openStore(options: StoreOptions): Store {
         ORDER BY started_at ${dir}, id ${dir} ${q.limit ? 'LIMIT ?' : ''}`;
       if (q.limit) params.push(q.limit);
       return (db.prepare(sql).all(...params) as SandboxRow[]).map(toSandbox);
+    },
+    countByState() {
+      const rows = db
+        .prepare("SELECT state, COUNT(*) AS n FROM sandboxes WHERE state != 'killed' GROUP BY state")
+        .all() as { state: string; n: number }[];
+      return Object.fromEntries(rows.map((r) => [r.state, r.n]));
     },
     allocate(column, min, max) {
       const used = db

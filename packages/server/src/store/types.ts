@@ -1,5 +1,11 @@
-/** Lifecycle states a sandbox record can be in. */
-export type SandboxState = 'starting' | 'running' | 'paused' | 'killed';
+/**
+ * Lifecycle states a sandbox record can be in. 'pooled': started ahead of demand by the warm
+ * pool, owned by nobody and invisible to users until a create claims it.
+ */
+export type SandboxState = 'starting' | 'pooled' | 'running' | 'paused' | 'killed';
+
+/** QoS class: 'guaranteed' gets reserved memory and more CPU weight, and is never overcommitted. */
+export type QosClass = 'guaranteed' | 'burstable';
 
 /** Network mode: 'bridge' = egress through the SoulBox bridge with NAT; 'none' = loopback only. */
 export type NetworkMode = 'bridge' | 'none';
@@ -26,6 +32,7 @@ export interface SandboxRecord {
   egress: { allowOut: string[]; denyOut: string[] } | null;
   /** Pause instead of kill when the timeout passes. */
   autoPause: boolean;
+  qos: QosClass;
   /** ISO 8601. */
   startedAt: string;
   /** ISO 8601: when the sandbox times out. */

@@ -29,6 +29,8 @@ export async function startChildServer(extra: Record<string, unknown> = {}): Pro
       port: 0,
       logLevel: 'warn',
       network: TEST_NETWORK,
+      // A pool would leave sandboxes running after the child stops; pool tests use in-process servers.
+      pool: { enabled: false },
       ...extra,
     }),
   );

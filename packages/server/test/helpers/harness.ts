@@ -49,7 +49,7 @@ export async function startTestServer(overrides: ConfigInput = {}): Promise<Test
     url: server.url,
     apiKey,
     sdk: { apiKey, apiUrl: server.url, sandboxUrl: server.url },
-    close: () => server.close({ killSandboxes: true }),
+    close: () => server.close({ killSandboxes: true, drainTimeoutMs: 500 }),
   };
 }
 
