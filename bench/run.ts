@@ -1,37 +1,25 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { Process } from '@soulbox/proto';
 import { Sandbox } from 'e2b';
 import { createSandbox, startTestServer, type TestServer } from '../packages/server/test/helpers/harness.js';
+import { densityBenchmarks, poolBenchmarks } from './density.js';
 import { bareBundle, spawnWait } from './floor.js';
-import { measure, type Summary, summarise } from './stats.js';
+import { createReport, type Report } from './report.js';
+import { measure } from './stats.js';
 
-interface Row {
-  name: string;
-  target?: string;
-  unit: 'ms' | 'MiB' | 'count' | 'ops/s';
-  summary?: Summary;
-  value?: number;
-  note?: string;
-}
-
-const rows: Row[] = [];
 const N = Number(process.env.SOULBOX_BENCH_N ?? 30);
-const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
-
-function record(name: string, samples: number[], target?: string): void {
-  const summary = summarise(samples);
-  rows.push({ name, target, unit: 'ms', summary });
-  log(`${name}: p50 ${summary.p50} ms, p95 ${summary.p95}, p99 ${summary.p99}`);
-}
-
-function value(name: string, v: number, unit: Row['unit'], target?: string, note?: string): void {
-  rows.push({ name, value: Math.round(v * 100) / 100, unit, target, note });
-  log(`${name}: ${v.toFixed(2)} ${unit}${note ? ` (${note})` : ''}`);
-}
+let report: Report;
+const record = (name: string, samples: number[], target?: string) => report.record(name, samples, target);
+const value = (
+  name: string,
+  v: number,
+  unit: 'ms' | 'MiB' | 'count' | 'ops/s',
+  target?: string,
+  note?: string,
+) => report.value(name, v, unit, target, note);
 
 function privateMiB(pid: number): number {
   const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
@@ -209,53 +197,29 @@ async function floorBenchmarks(templateRootfs: string): Promise<void> {
   }
 }
 
-function printTable(): void {
-  const head = ['benchmark', 'n', 'p50', 'p95', 'p99', 'target'];
-  const lines = rows.map((r) =>
-    r.summary
-      ? [
-          r.name,
-          String(r.summary.n),
-          `${r.summary.p50} ms`,
-          `${r.summary.p95} ms`,
-          `${r.summary.p99} ms`,
-          r.target ?? '',
-        ]
-      : [r.name, '', `${r.value} ${r.unit}`, '', '', `${r.target ?? ''}${r.note ? ` (${r.note})` : ''}`],
-  );
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (l: string[]) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  process.stdout.write(
-    `${fmt(head)}\n${fmt(widths.map((w) => '-'.repeat(w)))}\n${lines.map(fmt).join('\n')}\n`,
-  );
-}
+/** Sections, selectable on the command line: `npm run bench -- runtime sdk`. Default: all. */
+const SECTIONS = ['runtime', 'sdk', 'floor', 'pool', 'density'] as const;
 
 async function main(): Promise<void> {
-  const t = await startTestServer({ sandbox: { defaultCpuCount: 1, defaultMemoryMiB: 256 } });
-  try {
-    await runtimeBenchmarks(t);
-    await sdkBenchmarks(t);
-    await floorBenchmarks((await t.server.templates.ensure('base')).rootfsDir);
-  } finally {
-    await t.close();
+  const asked = process.argv.slice(2).filter((a) => (SECTIONS as readonly string[]).includes(a));
+  const want = (s: (typeof SECTIONS)[number]) => asked.length === 0 || asked.includes(s);
+  report = createReport();
+  if (want('runtime') || want('sdk') || want('floor')) {
+    const t = await startTestServer({
+      pool: { enabled: false },
+      sandbox: { defaultCpuCount: 1, defaultMemoryMiB: 256 },
+    });
+    try {
+      if (want('runtime')) await runtimeBenchmarks(t);
+      if (want('sdk')) await sdkBenchmarks(t);
+      if (want('floor')) await floorBenchmarks((await t.server.templates.ensure('base')).rootfsDir);
+    } finally {
+      await t.close();
+    }
   }
-  printTable();
-  const dir = path.join(import.meta.dirname, 'results');
-  fs.mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(
-    file,
-    JSON.stringify(
-      {
-        at: new Date().toISOString(),
-        host: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30) },
-        rows,
-      },
-      null,
-      2,
-    ),
-  );
-  process.stdout.write(`\nresults: ${file}\n`);
+  if (want('pool')) await poolBenchmarks(report, N);
+  if (want('density')) await densityBenchmarks(report, Number(process.env.SOULBOX_BENCH_DENSITY ?? 1000));
+  report.finish();
 }
 
 await main();

@@ -13,6 +13,7 @@ import { SoulBoxError } from './errors/index.js';
 import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
 import { parseSubnet, setupHostNetwork } from './network/index.js';
 import { detectCgroupVersion } from './runtime/cgroups.js';
+import { tuneHostLimits } from './runtime/host-tuning.js';
 import { setupDiskQuota } from './runtime/disk-quota.js';
 import { prepareEnvdRuntime } from './runtime/envd-runtime.js';
 import { createRuncDriver } from './runtime/runc.js';
@@ -90,6 +91,7 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
     const runc = createRuncDriver({ binary: config.runtime.binary, root: config.runtime.root });
     logger.info('runtime', { version: await runc.version() });
     const cgroupVersion = detectCgroupVersion();
+    tuneHostLimits(logger);
     const disk = await setupDiskQuota({
       mode: config.disk.quota,
       sandboxesDir,

@@ -103,6 +103,10 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
     return c.json(rows.map(toListedSandboxWire));
   });
 
+  // `/v2/sandboxes/{id}` is accepted as an alias of the v1 path.
+  app.get('/v2/sandboxes/:id', (c) =>
+    c.json(toSandboxDetailWire(d.sandboxes.get(c.req.param('id'), c.var.identity.tenantId))),
+  );
   app.get('/sandboxes/:id', (c) =>
     c.json(toSandboxDetailWire(d.sandboxes.get(c.req.param('id'), c.var.identity.tenantId))),
   );

@@ -72,9 +72,11 @@ export function createRuncDriver(options: RuncDriverOptions = {}): RuncDriver {
         const pidFile = path.join(bundleDir, 'init.pid');
         // The container inherits runc's stdio, so both go to the log file: a pipe here would be
         // held open by the sandbox for its whole life. runc's own errors land there too.
+        // --no-new-keyring: keyctl is refused inside anyway, and per-container session keyrings
+        // would exhaust the key quota of the host uid all sandboxes share.
         const child = spawn(
           binary,
-          [...global, 'run', '--detach', '--pid-file', pidFile, '--bundle', bundleDir, id],
+          [...global, 'run', '--detach', '--no-new-keyring', '--pid-file', pidFile, '--bundle', bundleDir, id],
           {
             stdio: ['ignore', logFd, logFd],
           },
