@@ -5,10 +5,13 @@ import type { OciSpec } from '../packages/server/src/runtime/oci-spec.js';
 import { mountOverlay, unmountOverlay } from '../packages/server/src/runtime/overlay.js';
 import { run } from '../packages/server/src/util/exec.js';
 
-/** Runs a command, resolving when it exits (for timing spawns). */
-export function spawnWait(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
+/**
+ * Runs a command, resolving with its stdout when it exits (for timing spawns). With
+ * `detached`, stdout is not captured: a detached container would hold the pipe open forever.
+ */
+export function spawnWait(cmd: string, args: string[], input?: Buffer, detached = false): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
+    const child = spawn(cmd, args, { stdio: [input ? 'pipe' : 'ignore', detached ? 'ignore' : 'pipe', 'inherit'] });
     const out: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));
     child.on('error', reject);

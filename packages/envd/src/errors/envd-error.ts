@@ -1,3 +1,4 @@
+import os from 'node:os';
 /**
  * The one error type of envd. Area code throws it with a stable code; the RPC and HTTP edges
  * map the code through {@link ERROR_CODES} to a Connect code or an HTTP status.
@@ -49,7 +50,12 @@ export class EnvdError extends Error {
 
 /** The errno name of a Node system error (`ENOENT`, …), if it is one. */
 export function errnoCode(error: unknown): string | undefined {
-  if (error instanceof Error && 'code' in error && typeof error.code === 'string') return error.code;
+  if (!(error instanceof Error)) return undefined;
+  // libuv (Node 20) has no name for some errnos: EDQUOT, what a full quota raises, comes out
+  // as "Unknown system error -122". Name it from the number.
+  const errno = 'errno' in error && typeof error.errno === 'number' ? error.errno : undefined;
+  if (errno !== undefined && -errno === os.constants.errno.EDQUOT) return 'EDQUOT';
+  if ('code' in error && typeof error.code === 'string') return error.code;
   return undefined;
 }
 

@@ -12,7 +12,7 @@ import {
   type SandboxState,
   type Store,
 } from '../store/index.js';
-import type { TemplateStore } from '../template/index.js';
+import type { TemplateRootfs, TemplateStore } from '../template/index.js';
 import type { Logger } from '../util/logger.js';
 import type { Admission } from './admission.js';
 import { type ExecOptions, type ExecResult, execThroughEnvd } from './envd-client.js';
@@ -74,7 +74,20 @@ export interface SandboxManagerOptions {
   memAvailableMiB?: () => number;
 }
 
-/** Events: 'gone' (sandboxId) when a sandbox stops being reachable (killed or paused). */
+/** A lifecycle change, emitted as 'lifecycle' for the sandbox logs. */
+export interface SandboxLifecycleEvent {
+  sandboxId: string;
+  tenantId: string;
+  event: 'created' | 'adopted' | 'start-failed' | 'paused' | 'resumed' | 'timeout-set' | 'killed';
+  /** One line for people, e.g. `sandbox created from template base`. */
+  message: string;
+  fields: Record<string, string>;
+}
+
+/**
+ * Events: 'gone' (sandboxId) when a sandbox stops being reachable (killed or paused);
+ * 'lifecycle' ({@link SandboxLifecycleEvent}) on every state change.
+ */
 export interface SandboxManager extends EventEmitter {
   create(req: CreateSandboxRequest): Promise<SandboxRecord>;
   /** A live (running or paused) sandbox; SANDBOX_NOT_FOUND otherwise, or when it belongs to another tenant. */
@@ -109,13 +122,14 @@ export interface SandboxManager extends EventEmitter {
 const LIVE: readonly SandboxState[] = ['starting', 'pooled', 'running', 'paused'];
 
 /** envd's start-up settings for a sandbox of SoulBox's base layout. */
-function envdInit(rec: SandboxRecord) {
+/** envd's init config; a template built from a Dockerfile brings its ENV, USER and WORKDIR. */
+function envdInit(rec: SandboxRecord, config: TemplateRootfs['config']) {
   return {
     sandboxId: rec.id,
     templateId: rec.templateId,
-    envVars: rec.envVars,
-    defaultUser: 'user',
-    defaultWorkdir: '/home/user',
+    envVars: { ...config?.envVars, ...rec.envVars },
+    defaultUser: config?.user ?? 'user',
+    defaultWorkdir: config?.workdir ?? '/home/user',
     // User processes go first when the sandbox runs out of memory (envd stays at 0 or below).
     childOomScoreAdj: 500,
   };
@@ -149,6 +163,15 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
   const events = new EventEmitter();
   events.setMaxListeners(0);
   let closed = false;
+  const lifecycle = (
+    rec: Pick<SandboxRecord, 'id' | 'tenantId'>,
+    event: SandboxLifecycleEvent['event'],
+    message: string,
+    fields: Record<string, string> = {},
+  ) => {
+    const ev: SandboxLifecycleEvent = { sandboxId: rec.id, tenantId: rec.tenantId, event, message, fields };
+    events.emit('lifecycle', ev);
+  };
 
   const find = (id: string, tenantId?: string): SandboxRecord | undefined => {
     if (!isSandboxId(id)) return undefined;
@@ -181,7 +204,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
         const cur = o.store.getSandbox(rec.id);
         if (cur?.state !== 'running') return;
         if (Date.parse(cur.endAt) > Date.now() + 50) return arm(cur);
-        const action = cur.autoPause ? pauseNow(cur.id) : killNow(cur.id);
+        const action = cur.autoPause ? pauseNow(cur.id) : killNow(cur.id, 'killed: its timeout expired');
         action.catch((err) => log.error('timeout action failed', { sandboxId: cur.id, err }));
       },
       Math.min(delay, 2_147_000_000),
@@ -195,7 +218,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
     await o.runtime.destroy(rec.id, { diskProjectId: rec.diskProjectId, netIndex: rec.netIndex });
   };
 
-  const killNow = (id: string) =>
+  const killNow = (id: string, reason = 'killed') =>
     lock.run(id, async () => {
       const rec = o.store.getSandbox(id);
       if (!rec || rec.state === 'killed') return;
@@ -206,6 +229,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       o.admission.release(id);
       pool.forget(id);
       events.emit('gone', id);
+      lifecycle(rec, 'killed', `sandbox ${reason}`, { reason });
       try {
         await destroyResources(rec);
         log.info('sandbox killed', { sandboxId: id });
@@ -223,6 +247,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       events.emit('gone', id);
       await o.runtime.pause(id);
       o.store.updateSandbox(id, { state: 'paused' });
+      lifecycle(rec, 'paused', 'sandbox paused');
       log.info('sandbox paused', { sandboxId: id });
     });
 
@@ -246,7 +271,15 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
    * taken in one synchronous step (concurrent creates never share an index), then the
    * runtime brings it up. On failure everything is released and the record marked killed.
    */
-  const launch = async (rec: SandboxRecord, templateRootfs: string) => {
+  // Launches under way, so that close() can wait for them before it kills what exists.
+  const launching = new Set<Promise<unknown>>();
+  const launch = (rec: SandboxRecord, template: TemplateRootfs): Promise<void> => {
+    const p = launchNow(rec, template);
+    launching.add(p);
+    void p.finally(() => launching.delete(p)).catch(() => {});
+    return p;
+  };
+  const launchNow = async (rec: SandboxRecord, template: TemplateRootfs) => {
     if (rec.networkMode === 'bridge') {
       rec.netIndex = o.store.allocate('net_index', o.subnet.minIndex, o.subnet.maxIndex);
       if (rec.netIndex === null) {
@@ -261,7 +294,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       try {
         await o.runtime.start({
           sandboxId: rec.id,
-          templateRootfs,
+          templateRootfs: template.rootfsDir,
           cpuCount: rec.cpuCount,
           memoryMiB: rec.memoryMiB,
           diskMiB: rec.diskMiB,
@@ -269,11 +302,12 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
           netIndex: rec.netIndex,
           diskProjectId: rec.diskProjectId,
           egress: rec.egress,
-          envd: envdInit(rec),
+          envd: envdInit(rec, template.config),
         });
       } catch (err) {
         o.store.updateSandbox(rec.id, { state: 'killed', killedAt: new Date().toISOString() });
         o.admission.release(rec.id);
+        lifecycle(rec, 'start-failed', `sandbox failed to start: ${(err as Error).message}`);
         throw err;
       }
     });
@@ -307,8 +341,9 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
     };
     // The pool never evicts to make room for itself.
     o.admission.reserve(rec.id, { cpuCount: rec.cpuCount, memoryMiB: rec.memoryMiB, qos: rec.qos });
-    await launch(rec, template.rootfsDir);
+    await launch(rec, template);
     o.store.updateSandbox(rec.id, { state: 'pooled' });
+    if (closed) throw new Error('the server is shutting down');
     return rec.id;
   };
 
@@ -323,7 +358,9 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       if (rec?.state !== 'pooled') throw new Error(`sandbox ${id} is not pooled`);
       const envVars = req.envVars ?? {};
       if (Object.keys(envVars).length) {
-        const r = await o.runtime.control(id, 'POST', '/init', { envVars });
+        // /init replaces envd's sandbox-wide variables: keep the template's ENV under the request's.
+        const templateEnv = o.templates.get(rec.templateId)?.config?.envVars;
+        const r = await o.runtime.control(id, 'POST', '/init', { envVars: { ...templateEnv, ...envVars } });
         if (r.status >= 300) throw new Error(`envd refused its init (${r.status}): ${r.body}`);
       }
       if (egress && rec.netIndex !== null) await o.runtime.applyEgress(id, rec.netIndex, egress);
@@ -344,6 +381,11 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       const claimed = { ...rec, ...patch };
       sampler.track(id, claimed.cpuCount);
       arm(claimed);
+      lifecycle(claimed, 'created', `sandbox created from template ${claimed.templateId} (warm pool)`, {
+        templateId: claimed.templateId,
+        network: claimed.networkMode,
+        endAt: claimed.endAt,
+      });
       log.info('sandbox created from the pool', { sandboxId: id, templateId: claimed.templateId });
       return claimed;
     });
@@ -423,7 +465,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       await admit(rec);
       userCreates++;
       try {
-        await launch(rec, template.rootfsDir);
+        await launch(rec, template);
       } finally {
         userCreates--;
       }
@@ -437,6 +479,11 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
         sampler.track(rec.id, rec.cpuCount);
         arm(rec);
         o.onCreate?.('cold', (performance.now() - t0) / 1000);
+        lifecycle(rec, 'created', `sandbox created from template ${rec.templateId}`, {
+          templateId: rec.templateId,
+          network: rec.networkMode,
+          endAt: rec.endAt,
+        });
         log.info('sandbox created', {
           sandboxId: rec.id,
           templateId: rec.templateId,
@@ -468,6 +515,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
         rec.endAt = new Date(Date.now() + timeoutS * 1000).toISOString();
         o.store.updateSandbox(id, { endAt: rec.endAt });
         arm(rec);
+        lifecycle(rec, 'timeout-set', `timeout set: the sandbox ends at ${rec.endAt}`, { endAt: rec.endAt });
         return rec;
       });
     },
@@ -492,6 +540,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
           rec.endAt = new Date(wanted).toISOString();
           o.store.updateSandbox(id, { state: 'running', endAt: rec.endAt });
           arm(rec);
+          lifecycle(rec, 'resumed', 'sandbox resumed');
           log.info('sandbox resumed', { sandboxId: id });
           return { record: rec, resumed: true };
         }
@@ -530,6 +579,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
         }
         sampler.track(rec.id, rec.cpuCount);
         arm(rec);
+        lifecycle(rec, 'adopted', 'sandbox adopted after a server restart');
       }
       pool.start();
     },
@@ -538,6 +588,8 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       pool.close();
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
+      // A launch in flight would otherwise leave a sandbox behind that nobody kills.
+      await Promise.allSettled([...launching]);
       if (opts?.killAll) {
         await Promise.all(o.store.listSandboxes({ states: LIVE }).map((r) => killNow(r.id)));
       }
