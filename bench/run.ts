@@ -185,7 +185,7 @@ async function floorBenchmarks(templateRootfs: string): Promise<void> {
       record(
         'floor: runc exec write + read 1 MiB',
         await measure(N, async () => {
-          await spawnWait('runc', ['exec', '-i', id, 'sh', '-c', 'cat > /tmp/f'], mib);
+          await spawnWait('runc', ['exec', id, 'sh', '-c', 'cat > /tmp/f'], mib);
           const back = await spawnWait('runc', ['exec', id, 'cat', '/tmp/f']);
           if (back.length !== mib.length) throw new Error('short read');
         }),

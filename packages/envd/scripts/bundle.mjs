@@ -3,7 +3,17 @@
 //   envd.cjs                      esbuild bundle of src/main.ts (node-pty stays external)
 //   envd_native.node, envd-exec   native pieces (scripts/build-native.mjs)
 //   node_modules/node-pty/        node-pty's Linux runtime files only
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +26,12 @@ const require = createRequire(join(packageDir, 'package.json'));
 
 mkdirSync(bundleDir, { recursive: true });
 
-await build({
+// Built in memory and renamed into place: sandboxes (and tests) may be starting from this
+// directory while it is rebuilt, and must never read a half-written envd.cjs.
+const result = await build({
   entryPoints: [join(packageDir, 'src', 'main.ts')],
   outfile: join(bundleDir, 'envd.cjs'),
+  write: false,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -31,6 +44,11 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+for (const file of result.outputFiles) {
+  const tmp = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, file.contents);
+  renameSync(tmp, file.path);
+}
 
 buildNative(bundleDir);
 
@@ -38,15 +56,30 @@ buildNative(bundleDir);
 // macOS and Windows binaries, and the TypeScript sources, tests and maps are not needed.
 const ptySrc = dirname(require.resolve('node-pty/package.json'));
 const ptyDest = join(bundleDir, 'node_modules', 'node-pty');
-rmSync(ptyDest, { recursive: true, force: true });
-mkdirSync(join(ptyDest, 'build', 'Release'), { recursive: true });
-cpSync(join(ptySrc, 'package.json'), join(ptyDest, 'package.json'));
-cpSync(join(ptySrc, 'LICENSE'), join(ptyDest, 'LICENSE'));
-cpSync(join(ptySrc, 'build', 'Release', 'pty.node'), join(ptyDest, 'build', 'Release', 'pty.node'));
-cpSync(join(ptySrc, 'lib'), join(ptyDest, 'lib'), {
-  recursive: true,
-  filter: (src) => !src.endsWith('.map') && !src.endsWith('.test.js'),
-});
-const spawnHelper = join(ptySrc, 'build', 'Release', 'spawn-helper');
-if (existsSync(spawnHelper)) cpSync(spawnHelper, join(ptyDest, 'build', 'Release', 'spawn-helper'));
+if (!samePtyBuild(ptySrc, ptyDest)) copyNodePty(ptySrc, ptyDest);
+
 console.log(`envd bundle: ${bundleDir} (${readdirSync(bundleDir).join(', ')})`);
+
+/** True when dest already holds this node-pty version and binary, so nothing is replaced under a running sandbox. */
+function samePtyBuild(src, dest) {
+  const binary = join('build', 'Release', 'pty.node');
+  if (!existsSync(join(dest, binary)) || !existsSync(join(dest, 'package.json'))) return false;
+  const version = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
+  return (
+    version(src) === version(dest) && statSync(join(src, binary)).size === statSync(join(dest, binary)).size
+  );
+}
+
+function copyNodePty(src, dest) {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(join(dest, 'build', 'Release'), { recursive: true });
+  cpSync(join(src, 'package.json'), join(dest, 'package.json'));
+  cpSync(join(src, 'LICENSE'), join(dest, 'LICENSE'));
+  cpSync(join(src, 'build', 'Release', 'pty.node'), join(dest, 'build', 'Release', 'pty.node'));
+  cpSync(join(src, 'lib'), join(dest, 'lib'), {
+    recursive: true,
+    filter: (path) => !path.endsWith('.map') && !path.endsWith('.test.js'),
+  });
+  const spawnHelper = join(src, 'build', 'Release', 'spawn-helper');
+  if (existsSync(spawnHelper)) cpSync(spawnHelper, join(dest, 'build', 'Release', 'spawn-helper'));
+}

@@ -1,16 +1,17 @@
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EnvdConfig } from './config/envd-config.js';
 import { CONTROL_SOCKET_NAME, ENVD_SOCKET_NAME } from './contract.js';
 import { createPollingWatchers } from './filesystem/polling-watchers.js';
-import { createControlServer, createPublicServer } from './http/servers.js';
-import { closeUnix, listenUnix } from './http/unix-server.js';
+import { createControlServer } from './http/control-server.js';
+import { createLazyPublicServer } from './http/lazy-public-server.js';
+import { closeUnix, dropConnections, listenUnix, stopListening } from './http/unix-server.js';
 import { createJsonLogger, type Logger } from './log/logger.js';
 import { type EnvdNative, EXEC_HELPER_FILE, loadNative, nativeDir } from './native/envd-native.js';
 import { createProcessManager, type ProcessManager } from './process/process-manager.js';
-import { createFilesystemService } from './rpc/filesystem-service.js';
-import { createProcessService } from './rpc/process-service.js';
 import { createSandboxState, type SandboxState } from './state/sandbox-state.js';
 import { createUserDb, resolveUser, type UserDb } from './users/user-db.js';
+import { waitAtMost } from './util/wait-at-most.js';
 
 export interface EnvdOptions {
   readonly config: EnvdConfig;
@@ -40,6 +41,9 @@ export interface Envd {
   close(): Promise<void>;
 }
 
+/** How long close() lets responses finish before cutting connections. */
+const DRAIN_CONNECTIONS_MS = 500;
+
 /** Composition root: wires areas, RPC services and servers, then listens. */
 export async function startEnvd(options: EnvdOptions): Promise<Envd> {
   const logger = options.logger ?? createJsonLogger();
@@ -52,16 +56,25 @@ export async function startEnvd(options: EnvdOptions): Promise<Envd> {
   const watchers = createPollingWatchers(entries);
   const shutdown = new AbortController();
 
-  const publicServer = createPublicServer({
-    process: createProcessService({ manager: processes, users, state, logger }),
-    filesystem: createFilesystemService({ entries, users, state, watchers, logger }),
-    files: {
-      state,
-      native,
-      logger,
-      resolveUser: (name) => resolveUser(users, name, state.defaultUser),
-    },
-    shutdownSignal: shutdown.signal,
+  // The Connect stack loads on the first API request (see lazy-public-server.ts).
+  const publicServer = createLazyPublicServer(async () => {
+    const [{ createPublicHandler }, { createProcessService }, { createFilesystemService }] =
+      await Promise.all([
+        import('./http/public-handler.js'),
+        import('./rpc/process-service.js'),
+        import('./rpc/filesystem-service.js'),
+      ]);
+    return createPublicHandler({
+      process: createProcessService({ manager: processes, users, state, logger }),
+      filesystem: createFilesystemService({ entries, users, state, watchers, logger }),
+      files: {
+        state,
+        native,
+        logger,
+        resolveUser: (name) => resolveUser(users, name, state.defaultUser),
+      },
+      shutdownSignal: shutdown.signal,
+    });
   });
   const control = createControlServer(state, logger);
 
@@ -89,13 +102,17 @@ export async function startEnvd(options: EnvdOptions): Promise<Envd> {
     native,
     close() {
       closing ??= (async () => {
+        // No new requests; open streams stay up so clients still get their end events.
+        const closed = Promise.all([stopListening(publicServer), stopListening(control.server)]);
         await processes.shutdown(options.shutdownGraceMs ?? 2000);
         shutdown.abort();
         watchers.closeAll();
-        await Promise.all([
-          closeUnix(publicServer, envdSocketPath),
-          closeUnix(control.server, controlSocketPath, control.tunnels),
-        ]);
+        // Let the last events and end-of-stream messages reach the clients, then cut.
+        await waitAtMost(closed, DRAIN_CONNECTIONS_MS);
+        dropConnections(publicServer);
+        dropConnections(control.server, control.tunnels);
+        await closed;
+        await Promise.all([envdSocketPath, controlSocketPath].map((path) => unlink(path).catch(() => {})));
         logger.info('envd.closed');
       })();
       return closing;

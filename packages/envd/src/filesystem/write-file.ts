@@ -42,6 +42,10 @@ export async function writeUserFile(
   await ensureDirs(dirname(path), user.uid, user.gid);
   const existing = await stat(path).catch(() => undefined);
   if (existing?.isDirectory()) throw new EnvdError('INVALID_ARGUMENT', `path is a directory: ${path}`);
+  // Opening a FIFO for writing would block a libuv worker thread until a reader appears.
+  if (existing?.isFIFO() || existing?.isSocket()) {
+    throw new EnvdError('INVALID_ARGUMENT', `path is not a regular file: ${path}`);
+  }
 
   let file: FileHandle;
   try {
@@ -53,7 +57,9 @@ export async function writeUserFile(
     await file.chown(user.uid, user.gid).catch((error: unknown) => {
       throw fromSystemError(error, `error changing file ownership of '${path}'`);
     });
-    await pipeline(source, file.createWriteStream({ autoClose: false })).catch((error: unknown) => {
+    // The stream closes the handle when done: FileHandle.close() would wait forever on a
+    // stream that still references it, so streams must keep autoClose on.
+    await pipeline(source, file.createWriteStream()).catch((error: unknown) => {
       if (error instanceof EnvdError) throw error;
       throw storageError(error, `error writing file '${path}'`);
     });

@@ -1,4 +1,4 @@
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -35,6 +35,11 @@ function wantsGzip(req: IncomingMessage): boolean {
 }
 
 async function openFile(path: string): Promise<FileHandle> {
+  // Opening a FIFO would block a libuv worker thread until some writer shows up.
+  const kind = await stat(path).catch(() => undefined);
+  if (kind?.isFIFO() || kind?.isSocket()) {
+    throw new EnvdError('INVALID_ARGUMENT', `path '${path}' is not a regular file`);
+  }
   let file: FileHandle;
   try {
     file = await open(path, 'r');
@@ -85,7 +90,7 @@ export async function handleDownload(
     if (wantsGzip(req)) {
       res.writeHead(200, { 'Content-Encoding': 'gzip' });
       if (req.method === 'HEAD') return void res.end();
-      await pipeline(file.createReadStream({ autoClose: false }), createGzip(), res);
+      await pipeline(file.createReadStream(), createGzip(), res);
       return;
     }
 
@@ -104,7 +109,7 @@ export async function handleDownload(
       res.writeHead(200, { 'Content-Length': length });
     }
     if (req.method === 'HEAD' || length === 0) return void res.end();
-    await pipeline(file.createReadStream({ start, end, autoClose: false }), res);
+    await pipeline(file.createReadStream({ start, end }), res);
   } finally {
     await file.close();
   }

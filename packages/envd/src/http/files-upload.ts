@@ -40,6 +40,9 @@ function requestBody(req: IncomingMessage): Readable {
   }
   const gunzip = createGunzip();
   req.on('error', (error) => gunzip.destroy(error));
+  // Consumers see a corrupt body through their pipeline; zlib may emit the error again
+  // after that pipeline has let go, which must not become an uncaught exception.
+  gunzip.on('error', () => {});
   return req.pipe(gunzip);
 }
 

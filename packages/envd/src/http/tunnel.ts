@@ -10,7 +10,10 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   502: 'Bad Gateway',
 };
 
-/** Answers a not-upgraded request on the raw socket with envd's JSON error, then closes. */
+/**
+ * Answers a not-upgraded request on the raw socket with envd's JSON error, then closes it
+ * fully once flushed (the client may keep its side open; the socket must not linger).
+ */
 function refuse(socket: Duplex, status: number, message: string): void {
   const body = JSON.stringify({ code: status, message });
   socket.end(
@@ -19,6 +22,7 @@ function refuse(socket: Duplex, status: number, message: string): void {
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       'Connection: close\r\n\r\n' +
       body,
+    () => socket.destroy(),
   );
 }
 
@@ -36,14 +40,15 @@ export function tunnelPort(url: string | undefined): number | 'invalid' | undefi
  * connects to 127.0.0.1:{port} inside the sandbox first (so a closed port is a plain 502),
  * then answers 101 and relays raw bytes both ways. Each direction ends on its own (a FIN
  * from one side half-closes the other); an error on either side destroys both.
- * `onOpen` receives both sockets of an established relay, for shutdown bookkeeping.
+ * `onOpen` receives the socket to the target of an established relay, so shutdown can
+ * destroy it.
  */
 export function handleTunnelUpgrade(
   req: IncomingMessage,
   client: Duplex,
   head: Buffer,
   logger: Logger,
-  onOpen: (sockets: readonly Duplex[]) => void,
+  onOpen: (target: Duplex) => void,
 ): void {
   client.on('error', () => client.destroy());
   const port = tunnelPort(req.url);
@@ -77,7 +82,7 @@ export function handleTunnelUpgrade(
     target.on('error', destroyBoth);
     client.pipe(target);
     target.pipe(client);
-    onOpen([client, target]);
+    onOpen(target);
   });
   target.once('error', (error) => {
     if (connected) return;

@@ -1,5 +1,6 @@
-import { chmod, lstat, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { errnoCode } from '../errors/envd-error.js';
 
@@ -27,6 +28,7 @@ async function removeStaleSocket(path: string): Promise<void> {
 
 /** Listens on a unix socket with mode 0600 (only the host's envd owner may connect). */
 export async function listenUnix(server: Server, path: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await removeStaleSocket(path);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -39,17 +41,30 @@ export async function listenUnix(server: Server, path: string): Promise<void> {
 }
 
 /**
- * Closes a server now: stops listening, drops every connection (including upgraded tunnel
- * sockets, which the server no longer tracks), and removes the socket file.
+ * Stops accepting connections (idle keep-alive ones close too); resolves once every
+ * connection has ended. Running requests go on until {@link dropConnections}.
  */
+export function stopListening(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Cuts every remaining connection, including upgraded tunnel sockets (which the server no
+ * longer tracks, though they still keep its close() pending).
+ */
+export function dropConnections(server: Server, upgraded: Iterable<Duplex> = []): void {
+  server.closeAllConnections();
+  for (const socket of upgraded) socket.destroy();
+}
+
+/** Closes a server at once and removes its socket file. */
 export async function closeUnix(
   server: Server,
   path: string,
   upgraded: Iterable<Duplex> = [],
 ): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
-  for (const socket of upgraded) socket.destroy();
+  const closed = stopListening(server);
+  dropConnections(server, upgraded);
   await closed;
   await unlink(path).catch(() => {});
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 
@@ -12,7 +12,14 @@ export function protectFromOomKiller(logger: Logger): void {
   try {
     writeFileSync('/proc/self/oom_score_adj', '-1000');
   } catch (error) {
-    logger.warn('pid1.oom_protect_failed', { err: error });
+    // Expected in a user namespace; informational, since the host decides in that case.
+    let current = 'unknown';
+    try {
+      current = readFileSync('/proc/self/oom_score_adj', 'utf8').trim();
+    } catch {
+      // /proc unreadable: keep "unknown".
+    }
+    logger.info('pid1.oom_protect_unavailable', { oomScoreAdj: current, err: error });
   }
 }
 

@@ -58,13 +58,13 @@ export function startZombieReaper(options: ZombieReaperOptions): ZombieReaper {
       logger.warn('pid1.reap_failed', { err: error });
       return 0;
     }
+    // Safe without locking: the process manager registers a pid synchronously when it
+    // spawns, on this same thread, so no child of ours can look unowned here.
     for (const name of pids) {
       const pid = Number(name);
       if (ownsPid(pid)) continue;
       const stat = readStat(procDir, name);
       if (stat?.state !== 'Z' || stat.ppid !== selfPid) continue;
-      // Checked again right before the wait: a spawn since the scan registers its pid synchronously.
-      if (ownsPid(pid)) continue;
       try {
         const status = native.waitpid(pid);
         if (status) {

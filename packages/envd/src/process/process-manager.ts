@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.js';
 import { resolveUserPath } from '../paths/resolve-path.js';
 import type { SandboxState } from '../state/sandbox-state.js';
 import type { SandboxUser } from '../users/user-db.js';
+import { waitAtMost } from '../util/wait-at-most.js';
 import type { ChildHandle, ChildListeners, ChildSpec } from './child-handle.js';
 import { describeExit } from './exit-status.js';
 import { ManagedProcess, type ProcessCommand } from './managed-process.js';
@@ -77,19 +78,6 @@ function describeSelector(selector: ProcessSelector): string {
   return 'pid' in selector
     ? `process with pid ${selector.pid} not found`
     : `process with tag ${selector.tag} not found`;
-}
-
-/** Waits for `promise`, but no longer than `ms`; the timer never outlives the wait. */
-async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  try {
-    await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function createProcessManager(options: ProcessManagerOptions): ProcessManager {

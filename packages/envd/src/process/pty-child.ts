@@ -35,7 +35,9 @@ const DEFAULT_TERM = 'xterm-256color';
 
 /**
  * Spawns a command on a new pseudo-terminal. Output arrives as raw bytes (`encoding: null`)
- * so multi-byte characters split across reads reach the client intact.
+ * so multi-byte characters split across reads reach the client intact. node-pty's own
+ * uid/gid options are not used: it would keep envd's supplementary groups, so the user
+ * switch happens in envd-exec (exec-helper.ts) like for pipe processes.
  */
 export function spawnPtyChild({ helperPath, spec, cols, rows, listeners }: PtyChildOptions): ChildHandle {
   const pty = loadNodePty();

@@ -1,12 +1,29 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { type EntryInfo, EventType, FileType, type WatchDirResponse } from '@soulbox/proto';
-import { type TestEnvd, basicAuth, isRoot, startTestEnvd, waitFor } from '../testing/envd-fixture.js';
+import {
+  basicAuth,
+  defaultAccount,
+  isRoot,
+  startTestEnvd,
+  type TestEnvd,
+  testAccount,
+  waitFor,
+} from '../testing/envd-fixture.js';
 
-const TESTER = { name: 'tester', uid: 12345, gid: 12345 };
+const TESTER = testAccount('tester');
 
 async function expectCode(promise: Promise<unknown>, code: Code, message?: RegExp): Promise<void> {
   try {
@@ -25,7 +42,7 @@ function watch(stream: AsyncIterable<WatchDirResponse>) {
   const events: { name: string; type: EventType; entry?: EntryInfo | undefined }[] = [];
   const kinds: string[] = [];
   let failure: unknown;
-  let resolveStart: () => void;
+  let resolveStart: () => void = () => {};
   const started = new Promise<void>((r) => {
     resolveStart = r;
   });
@@ -78,8 +95,8 @@ describe('filesystem.Filesystem', () => {
     assert.equal(entry?.size, 5n);
     assert.equal(entry?.mode, 0o644);
     assert.equal(entry?.permissions, '-rw-r--r--');
-    assert.equal(entry?.owner, 'root');
-    assert.equal(entry?.group, 'root');
+    assert.equal(entry?.owner, t.users.userName(defaultAccount.uid));
+    assert.equal(entry?.group, t.users.groupName(defaultAccount.gid));
     assert.equal(entry?.symlinkTarget, undefined);
     const mtime = Number(entry?.modifiedTime?.seconds) * 1000;
     assert.ok(Math.abs(mtime - statSync(path).mtimeMs) < 1500);
@@ -102,7 +119,8 @@ describe('filesystem.Filesystem', () => {
 
   it('lists depth-first in lexical order, depth-limited, without following symlinks', async () => {
     const root = join(dir, 'tree');
-    for (const d of ['subdir1/subdir1_1/deep', 'subdir1/subdir1_2', 'subdir2']) mkdirSync(join(root, d), { recursive: true });
+    for (const d of ['subdir1/subdir1_1/deep', 'subdir1/subdir1_2', 'subdir2'])
+      mkdirSync(join(root, d), { recursive: true });
     writeFileSync(join(root, 'file1.txt'), 'x');
     writeFileSync(join(root, 'subdir1', 'b.txt'), 'x');
     symlinkSync(join(root, 'subdir1'), join(root, 'subdir3-link'));
@@ -149,8 +167,14 @@ describe('filesystem.Filesystem', () => {
     const headers = basicAuth('tester');
     const home = t.homes.tester as string;
     writeFileSync(join(home, 'in-home.txt'), 'x');
-    assert.equal((await t.filesystem.stat({ path: '~/in-home.txt' }, { headers })).entry?.path, join(home, 'in-home.txt'));
-    assert.equal((await t.filesystem.stat({ path: 'in-home.txt' }, { headers })).entry?.path, join(home, 'in-home.txt'));
+    assert.equal(
+      (await t.filesystem.stat({ path: '~/in-home.txt' }, { headers })).entry?.path,
+      join(home, 'in-home.txt'),
+    );
+    assert.equal(
+      (await t.filesystem.stat({ path: 'in-home.txt' }, { headers })).entry?.path,
+      join(home, 'in-home.txt'),
+    );
     assert.equal((await t.filesystem.stat({ path: '' }, { headers })).entry?.path, t.workDir);
     await expectCode(t.filesystem.stat({ path: '~root/x' }, { headers }), Code.InvalidArgument);
     await expectCode(t.filesystem.stat({ path: '' }, { headers: basicAuth('ghost') }), Code.Unauthenticated);
@@ -251,7 +275,10 @@ describe('filesystem.Filesystem', () => {
     mkdirSync(root);
     const abort = new AbortController();
     const w = watch(
-      t.filesystem.watchDir({ path: root }, { signal: abort.signal, headers: { 'Keepalive-Ping-Interval': '1' } }),
+      t.filesystem.watchDir(
+        { path: root },
+        { signal: abort.signal, headers: { 'Keepalive-Ping-Interval': '1' } },
+      ),
     );
     await waitFor(() => w.kinds.includes('keepalive'), 3000, 'keepalive');
     abort.abort();

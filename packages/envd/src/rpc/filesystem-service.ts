@@ -14,7 +14,7 @@ import { EventQueue } from '../stream/event-queue.js';
 import type { SandboxUser, UserDb } from '../users/user-db.js';
 import { toEntryInfo, toEventType } from './entry-info.js';
 import { keepaliveIntervalMs, requestUser } from './request-context.js';
-import { streamHandler, unaryHandler } from './rpc-errors.js';
+import { streamHandler, throwIfDeadline, unaryHandler } from './rpc-errors.js';
 
 export interface FilesystemServiceDeps {
   readonly entries: EntryContext;
@@ -102,7 +102,7 @@ export function createFilesystemService(deps: FilesystemServiceDeps): ServiceImp
           if (item.type === 'keepalive') yield { event: { case: 'keepalive', value: {} } };
           else yield { event: { case: 'filesystem', value: toFilesystemEvent(item.event) } };
         }
-        if (context.signal.aborted) throw context.signal.reason;
+        throwIfDeadline(context);
       } finally {
         watcher.close();
         queue.close();

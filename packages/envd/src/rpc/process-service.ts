@@ -15,7 +15,7 @@ import type { SandboxState } from '../state/sandbox-state.js';
 import { EventQueue } from '../stream/event-queue.js';
 import type { UserDb } from '../users/user-db.js';
 import { keepaliveIntervalMs, requestUser } from './request-context.js';
-import { streamHandler, unaryHandler } from './rpc-errors.js';
+import { streamHandler, throwIfDeadline, unaryHandler } from './rpc-errors.js';
 
 type ProcessEventInit = MessageInitShape<typeof ProcessEventSchema>;
 type QueueItem = ProcessStreamEvent | { readonly type: 'keepalive' };
@@ -86,8 +86,7 @@ async function* followProcess(
       return;
     }
     for await (const item of queue) yield { event: toEventInit(item) };
-    // A deadline also ends the queue; surface it as deadline_exceeded, not as success.
-    if (context.signal.aborted) throw context.signal.reason;
+    throwIfDeadline(context);
   } finally {
     unsubscribe();
     queue.close();

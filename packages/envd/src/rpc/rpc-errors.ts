@@ -9,6 +9,8 @@ import type { Logger } from '../log/logger.js';
  */
 export function toConnectError(error: unknown, logger: Logger, method: string): ConnectError {
   if (error instanceof ConnectError) return error;
+  // The client went away (its request signal aborted): nothing to report or log.
+  if (error instanceof Error && error.name === 'AbortError') return ConnectError.from(error, Code.Canceled);
   if (error instanceof EnvdError) {
     const code = codeFromString(ERROR_CODES[error.code].connectCode) ?? Code.Internal;
     return new ConnectError(error.message, code, undefined, undefined, error);
@@ -48,4 +50,12 @@ export function streamHandler<Req, Res, Ctx>(
       throw toConnectError(error, logger, method);
     }
   };
+}
+
+/**
+ * A stream's queue also ends when the request signal aborts. A deadline (or shutdown) must
+ * reach the client as that error, not as a clean end; a client that left gets nothing.
+ */
+export function throwIfDeadline(context: { readonly signal: AbortSignal }): void {
+  if (context.signal.aborted && context.signal.reason instanceof ConnectError) throw context.signal.reason;
 }

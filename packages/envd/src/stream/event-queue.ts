@@ -1,5 +1,5 @@
 export interface EventQueueOptions<T> {
-  /** Iteration ends (without error) as soon as this aborts, e.g. on client disconnect. */
+  /** Iteration ends (without error) when this aborts, e.g. on client disconnect, unless end() was called. */
   readonly signal?: AbortSignal | undefined;
   /** Push `keepalive()` after this many ms without any other push. */
   readonly keepaliveMs?: number | undefined;
@@ -31,7 +31,11 @@ export class EventQueue<T> implements AsyncIterable<T> {
   #closed = false;
   #wake: (() => void) | undefined;
   #keepaliveTimer: NodeJS.Timeout | undefined;
-  readonly #onAbort = (): void => this.close();
+  // An abort cuts a live stream short, but a finished one (end already queued) still drains:
+  // on shutdown, clients must get the end events of the processes envd just stopped.
+  readonly #onAbort = (): void => {
+    if (!this.#ended) this.close();
+  };
 
   constructor(options: EventQueueOptions<T> = {}) {
     this.#options = options;

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Client, createClient } from '@connectrpc/connect';
@@ -13,8 +13,8 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 import { Filesystem, Process } from '@soulbox/proto';
 import type { EnvdConfig } from '../config/envd-config.js';
 import { type Envd, startEnvd } from '../envd.js';
-import { type Logger, silentLogger } from '../log/logger.js';
-import { type UserDb, createUserDb } from '../users/user-db.js';
+import type { Logger } from '../log/logger.js';
+import { createUserDb, type UserDb } from '../users/user-db.js';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -32,6 +32,21 @@ export function ensureBundleBuilt(): string {
 
 export const isRoot = process.getuid?.() === 0;
 
+/** Who processes run as by default in a fixture: root, or the current user without root. */
+export const defaultAccount = isRoot
+  ? { name: 'root', home: '/root', uid: 0, gid: 0 }
+  : { name: userInfo().username, home: userInfo().homedir, uid: userInfo().uid, gid: userInfo().gid };
+
+/**
+ * A made-up account for ownership tests: uid 12345 with root, the current user's ids
+ * without (a non-root envd can only chown to itself).
+ */
+export function testAccount(name: string): TestUser {
+  return isRoot
+    ? { name, uid: 12345, gid: 12345 }
+    : { name, uid: defaultAccount.uid, gid: defaultAccount.gid };
+}
+
 export interface HttpResult {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
@@ -45,7 +60,11 @@ export interface HttpRequestOptions {
 }
 
 /** One HTTP/1.1 request over a unix socket, body fully read. */
-export function httpRequest(socketPath: string, path: string, options: HttpRequestOptions = {}): Promise<HttpResult> {
+export function httpRequest(
+  socketPath: string,
+  path: string,
+  options: HttpRequestOptions = {},
+): Promise<HttpResult> {
   return new Promise((resolvePromise, reject) => {
     const req = request(
       { socketPath, path, method: options.method ?? 'GET', headers: options.headers, agent: false },
@@ -75,6 +94,8 @@ export interface TestEnvd {
   readonly workDir: string;
   /** Home directories of the fixture's test users. */
   readonly homes: Readonly<Record<string, string>>;
+  /** The fixture's account database (names for ids). */
+  readonly users: UserDb;
   readonly process: Client<typeof Process>;
   readonly filesystem: Client<typeof Filesystem>;
   http(path: string, options?: HttpRequestOptions): Promise<HttpResult>;
@@ -103,9 +124,15 @@ export interface TestUser {
  * A private passwd/group pair so tests can use made-up users (with homes in the temp dir)
  * without touching the machine's accounts. Returns the home directories by user name.
  */
-function writeUserFiles(root: string, users: readonly TestUser[]): { db: UserDb; homes: Record<string, string> } {
+function writeUserFiles(
+  root: string,
+  users: readonly TestUser[],
+): { db: UserDb; homes: Record<string, string> } {
   const homes: Record<string, string> = {};
-  const passwd = ['root:x:0:0:root:/root:/bin/bash', 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin'];
+  const passwd = [
+    'root:x:0:0:root:/root:/bin/bash',
+    'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
+  ];
   const groups = new Map<string, { gid: number; members: string[] }>([
     ['root', { gid: 0, members: [] }],
     ['nogroup', { gid: 65534, members: [] }],
@@ -113,7 +140,7 @@ function writeUserFiles(root: string, users: readonly TestUser[]): { db: UserDb;
   for (const user of users) {
     const home = join(root, 'home', user.name);
     mkdirSync(home, { recursive: true, mode: 0o755 });
-    chownSync(home, user.uid, user.gid);
+    if (isRoot) chownSync(home, user.uid, user.gid);
     homes[user.name] = home;
     passwd.push(`${user.name}:x:${user.uid}:${user.gid}::${home}:/bin/bash`);
     groups.set(user.name, { gid: user.gid, members: [] });
@@ -126,7 +153,10 @@ function writeUserFiles(root: string, users: readonly TestUser[]): { db: UserDb;
   const passwdPath = join(root, 'passwd');
   const groupPath = join(root, 'group');
   writeFileSync(passwdPath, `${passwd.join('\n')}\n`);
-  writeFileSync(groupPath, `${[...groups].map(([n, g]) => `${n}:x:${g.gid}:${g.members.join(',')}`).join('\n')}\n`);
+  writeFileSync(
+    groupPath,
+    `${[...groups].map(([n, g]) => `${n}:x:${g.gid}:${g.members.join(',')}`).join('\n')}\n`,
+  );
   return { db: createUserDb({ passwdPath, groupPath }), homes };
 }
 
@@ -146,16 +176,23 @@ export async function startTestEnvd(options: TestEnvdOptions = {}): Promise<Test
     templateId: 'testtemplate',
     socketDir,
     envVars: options.envVars ?? {},
-    defaultUser: options.defaultUser ?? 'root',
+    defaultUser: options.defaultUser ?? defaultAccount.name,
     defaultWorkdir: workDir,
     childOomScoreAdj: options.childOomScoreAdj,
+  };
+  // Internal errors are bugs: the fixture records them and close() fails the suite.
+  const internalErrors: string[] = [];
+  const recorder: Logger = {
+    info: () => {},
+    warn: () => {},
+    error: (event, fields) => internalErrors.push(`${event} ${JSON.stringify(fields ?? {})}`),
   };
   let envd: Envd;
   try {
     envd = await startEnvd({
       config,
       pathEnv: process.env.PATH ?? '/usr/bin:/bin',
-      logger: options.logger ?? silentLogger,
+      logger: options.logger ?? recorder,
       nativeDir,
       users: users.db,
       shutdownGraceMs: 500,
@@ -176,6 +213,7 @@ export async function startTestEnvd(options: TestEnvdOptions = {}): Promise<Test
     root,
     workDir,
     homes: users.homes,
+    users: users.db,
     process: createClient(Process, transport),
     filesystem: createClient(Filesystem, transport),
     http: (path, o) => httpRequest(envd.envdSocketPath, path, o),
@@ -186,12 +224,17 @@ export async function startTestEnvd(options: TestEnvdOptions = {}): Promise<Test
       } finally {
         rmSync(root, { recursive: true, force: true });
       }
+      if (internalErrors.length > 0) throw new Error(`envd logged errors:\n${internalErrors.join('\n')}`);
     },
   };
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

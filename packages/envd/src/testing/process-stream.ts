@@ -46,7 +46,9 @@ export function addEvent(into: CollectedStream, message: StartResponse | Connect
 }
 
 /** Reads a stream to its end. */
-export async function collect(stream: AsyncIterable<StartResponse | ConnectResponse>): Promise<CollectedStream> {
+export async function collect(
+  stream: AsyncIterable<StartResponse | ConnectResponse>,
+): Promise<CollectedStream> {
   const out = emptyCollected();
   for await (const message of stream) addEvent(out, message);
   return out;

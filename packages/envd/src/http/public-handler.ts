@@ -1,15 +1,9 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { Filesystem, Process } from '@soulbox/proto';
-import type { Logger } from '../log/logger.js';
-import type { SandboxState } from '../state/sandbox-state.js';
-import { createControlRoutes } from './control-routes.js';
 import { createEnvdRoutes } from './envd-routes.js';
 import type { FilesDeps } from './files-deps.js';
-import { handleTunnelUpgrade } from './tunnel.js';
-import { configureServer } from './unix-server.js';
 
 export interface PublicServerOptions {
   readonly process: ServiceImpl<typeof Process>;
@@ -23,7 +17,9 @@ export interface PublicServerOptions {
  * The public envd API served on `envd.sock` and forwarded unchanged by the data plane:
  * the Connect services plus `/health`, `/files`, `/envs` as the adapter's fallback.
  */
-export function createPublicServer(options: PublicServerOptions): Server {
+export function createPublicHandler(
+  options: PublicServerOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const routes = createEnvdRoutes(options.files);
   const handler = connectNodeAdapter({
     routes(router) {
@@ -37,29 +33,5 @@ export function createPublicServer(options: PublicServerOptions): Server {
     // not be compressed at all (spec §3.1). Compressed requests are still accepted.
     compressMinBytes: Number.MAX_SAFE_INTEGER,
   });
-  const server = createServer(handler);
-  configureServer(server);
-  return server;
-}
-
-export interface ControlServer {
-  readonly server: Server;
-  /** Sockets of open tunnels, which the HTTP server stops tracking after the upgrade. */
-  readonly tunnels: Set<Duplex>;
-}
-
-/** The host-only API on `control.sock`: `/health`, `/init`, `/tunnel/{port}`. */
-export function createControlServer(state: SandboxState, logger: Logger): ControlServer {
-  const server = createServer(createControlRoutes(state, logger));
-  configureServer(server);
-  const tunnels = new Set<Duplex>();
-  server.on('upgrade', (req, socket, head) => {
-    handleTunnelUpgrade(req, socket, head, logger, (sockets) => {
-      for (const s of sockets) {
-        tunnels.add(s);
-        s.once('close', () => tunnels.delete(s));
-      }
-    });
-  });
-  return { server, tunnels };
+  return handler;
 }

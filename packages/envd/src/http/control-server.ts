@@ -1,0 +1,29 @@
+import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../log/logger.js';
+import type { SandboxState } from '../state/sandbox-state.js';
+import { createControlRoutes } from './control-routes.js';
+import { handleTunnelUpgrade } from './tunnel.js';
+import { configureServer } from './unix-server.js';
+
+export interface ControlServer {
+  readonly server: Server;
+  /** Upgraded sockets and tunnel targets, which the HTTP server stops tracking. */
+  readonly tunnels: Set<Duplex>;
+}
+
+/** The host-only API on `control.sock`: `/health`, `/init`, `/tunnel/{port}`. */
+export function createControlServer(state: SandboxState, logger: Logger): ControlServer {
+  const server = createServer(createControlRoutes(state, logger));
+  configureServer(server);
+  const tunnels = new Set<Duplex>();
+  const track = (socket: Duplex): void => {
+    tunnels.add(socket);
+    socket.once('close', () => tunnels.delete(socket));
+  };
+  server.on('upgrade', (req, socket, head) => {
+    track(socket);
+    handleTunnelUpgrade(req, socket, head, logger, track);
+  });
+  return { server, tunnels };
+}
