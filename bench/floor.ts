@@ -11,7 +11,9 @@ import { run } from '../packages/server/src/util/exec.js';
  */
 export function spawnWait(cmd: string, args: string[], input?: Buffer, detached = false): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: [input ? 'pipe' : 'ignore', detached ? 'ignore' : 'pipe', 'inherit'] });
+    const child = spawn(cmd, args, {
+      stdio: [input ? 'pipe' : 'ignore', detached ? 'ignore' : 'pipe', 'inherit'],
+    });
     const out: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));
     child.on('error', reject);

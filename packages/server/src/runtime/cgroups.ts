@@ -11,6 +11,22 @@ export function detectCgroupVersion(root = '/sys/fs/cgroup'): CgroupVersion {
   return fs.statfsSync(root).type === CGROUP2_SUPER_MAGIC ? 2 : 1;
 }
 
+/** Sets a running sandbox's CPU weight directly in its cgroup (microseconds, no runc call). */
+export function setCpuShares(
+  version: CgroupVersion,
+  cgroupsPath: string,
+  shares: number,
+  root = '/sys/fs/cgroup',
+): void {
+  if (version === 1) {
+    fs.writeFileSync(path.join(root, 'cpu', cgroupsPath, 'cpu.shares'), String(shares));
+    return;
+  }
+  // runc's conversion from cgroup v1 shares to the v2 weight.
+  const weight = Math.floor(1 + ((shares - 2) * 9999) / 262_142);
+  fs.writeFileSync(path.join(root, cgroupsPath, 'cpu.weight'), String(weight));
+}
+
 /** Resource usage read from a sandbox's cgroup. */
 export interface CgroupStats {
   /** Total CPU time used, microseconds. */

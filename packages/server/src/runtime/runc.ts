@@ -76,7 +76,17 @@ export function createRuncDriver(options: RuncDriverOptions = {}): RuncDriver {
         // would exhaust the key quota of the host uid all sandboxes share.
         const child = spawn(
           binary,
-          [...global, 'run', '--detach', '--no-new-keyring', '--pid-file', pidFile, '--bundle', bundleDir, id],
+          [
+            ...global,
+            'run',
+            '--detach',
+            '--no-new-keyring',
+            '--pid-file',
+            pidFile,
+            '--bundle',
+            bundleDir,
+            id,
+          ],
           {
             stdio: ['ignore', logFd, logFd],
           },

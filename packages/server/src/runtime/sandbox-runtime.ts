@@ -13,7 +13,7 @@ import {
 } from '../network/index.js';
 import type { QosClass } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
-import { type CgroupStats, type CgroupVersion, readCgroupStats } from './cgroups.js';
+import { type CgroupStats, type CgroupVersion, readCgroupStats, setCpuShares } from './cgroups.js';
 import type { DiskQuota } from './disk-quota.js';
 import type { EnvdRuntime } from './envd-runtime.js';
 import { requestOverSocket, waitForEnvd } from './envd-socket.js';
@@ -59,6 +59,8 @@ export interface StartSandboxParams {
   memoryMiB: number;
   diskMiB: number;
   qos: QosClass;
+  /** Lowest CPU weight until {@link SandboxRuntime.setCpuShares} (warm-pool sandboxes). */
+  background?: boolean;
   /** Subnet index for a bridged sandbox; null = loopback only. */
   netIndex: number | null;
   /** XFS project id; null when limits are not enforced. */
@@ -110,6 +112,8 @@ export interface SandboxRuntime {
   /** Sandbox ids that have a directory on disk. */
   listDirs(): string[];
   stats(sandboxId: string): CgroupStats;
+  /** Changes a running sandbox's CPU weight (cgroup v1 shares; converted on v2). */
+  setCpuShares(sandboxId: string, shares: number): void;
   diskUsage(sandboxId: string): { usedBytes: number; totalBytes: number };
   /** Sends a JSON request to envd's control socket. */
   control(
@@ -277,6 +281,7 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
           cpuCount: s.cpuCount,
           memoryMiB: s.memoryMiB,
           qos: s.qos,
+          background: s.background,
           pidsLimit: o.pidsLimit,
           cgroupsPath: cgroupsPath(s.sandboxId),
           cgroupVersion: o.cgroupVersion,
@@ -333,6 +338,9 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
     },
     stats(id) {
       return readCgroupStats(o.cgroupVersion, cgroupsPath(id));
+    },
+    setCpuShares(id, shares) {
+      setCpuShares(o.cgroupVersion, cgroupsPath(id), shares);
     },
     diskUsage(id) {
       return o.disk.usage(paths(id).fsDir);

@@ -29,6 +29,8 @@ export interface SandboxSpecOptions {
   memoryMiB: number;
   /** 'guaranteed': twice the CPU weight and its memory reserved (protected from reclaim). */
   qos: 'guaranteed' | 'burstable';
+  /** Start with the lowest CPU weight (warm-pool sandboxes, until a create claims them). */
+  background?: boolean;
   pidsLimit: number;
   /** Path of the sandbox's cgroup below each hierarchy's root. */
   cgroupsPath: string;
@@ -39,6 +41,15 @@ export interface SandboxSpecOptions {
 }
 
 const CPU_PERIOD_US = 100_000;
+
+/**
+ * cgroup v1 cpu.shares for a class (runc converts it to cpu.weight on v2). A background
+ * sandbox gets the minimum, so that filling the warm pool never takes CPU from user work.
+ */
+export function cpuSharesFor(qos: 'guaranteed' | 'burstable', background = false): number {
+  if (background) return 2;
+  return qos === 'guaranteed' ? 2048 : 1024;
+}
 
 /** Builds the OCI runtime config for a sandbox. Pure: no I/O. */
 export function buildSandboxSpec(o: SandboxSpecOptions): OciSpec {
@@ -159,7 +170,7 @@ export function buildSandboxSpec(o: SandboxSpecOptions): OciSpec {
         cpu: {
           quota: o.cpuCount * CPU_PERIOD_US,
           period: CPU_PERIOD_US,
-          shares: o.qos === 'guaranteed' ? 2048 : 1024,
+          shares: cpuSharesFor(o.qos, o.background),
         },
         pids: { limit: o.pidsLimit },
       },

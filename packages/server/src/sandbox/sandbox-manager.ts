@@ -4,6 +4,7 @@ import { SoulBoxError } from '../errors/index.js';
 import { type EgressPolicy, hasEgressRules, type Subnet, validateEgressPolicy } from '../network/index.js';
 import type { DiskQuota } from '../runtime/disk-quota.js';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
+import { cpuSharesFor } from '../runtime/sandbox-spec.js';
 import {
   DEFAULT_TENANT_ID,
   type NetworkMode,
@@ -273,13 +274,13 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
    */
   // Launches under way, so that close() can wait for them before it kills what exists.
   const launching = new Set<Promise<unknown>>();
-  const launch = (rec: SandboxRecord, template: TemplateRootfs): Promise<void> => {
-    const p = launchNow(rec, template);
+  const launch = (rec: SandboxRecord, template: TemplateRootfs, background = false): Promise<void> => {
+    const p = launchNow(rec, template, background);
     launching.add(p);
     void p.finally(() => launching.delete(p)).catch(() => {});
     return p;
   };
-  const launchNow = async (rec: SandboxRecord, template: TemplateRootfs) => {
+  const launchNow = async (rec: SandboxRecord, template: TemplateRootfs, background: boolean) => {
     if (rec.networkMode === 'bridge') {
       rec.netIndex = o.store.allocate('net_index', o.subnet.minIndex, o.subnet.maxIndex);
       if (rec.netIndex === null) {
@@ -299,6 +300,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
           memoryMiB: rec.memoryMiB,
           diskMiB: rec.diskMiB,
           qos: rec.qos,
+          background,
           netIndex: rec.netIndex,
           diskProjectId: rec.diskProjectId,
           egress: rec.egress,
@@ -341,7 +343,8 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
     };
     // The pool never evicts to make room for itself.
     o.admission.reserve(rec.id, { cpuCount: rec.cpuCount, memoryMiB: rec.memoryMiB, qos: rec.qos });
-    await launch(rec, template);
+    // Lowest CPU weight while it waits: filling the pool never competes with user work.
+    await launch(rec, template, true);
     o.store.updateSandbox(rec.id, { state: 'pooled' });
     if (closed) throw new Error('the server is shutting down');
     return rec.id;
@@ -356,6 +359,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
     lock.run(id, async () => {
       const rec = o.store.getSandbox(id);
       if (rec?.state !== 'pooled') throw new Error(`sandbox ${id} is not pooled`);
+      o.runtime.setCpuShares(id, cpuSharesFor(rec.qos));
       const envVars = req.envVars ?? {};
       if (Object.keys(envVars).length) {
         // /init replaces envd's sandbox-wide variables: keep the template's ENV under the request's.

@@ -20,6 +20,9 @@ export interface WarmPoolConfig {
   demandWindowS: number;
 }
 
+/** Refills wait this long after the last create, so that a burst is served before the pool refills. */
+const QUIET_MS = 150;
+
 /** Options for {@link createWarmPool}. */
 export interface WarmPoolOptions {
   config: WarmPoolConfig;
@@ -89,6 +92,7 @@ export function createWarmPool(o: WarmPoolOptions): WarmPool {
   let starting = 0;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
+  let lastTake = 0;
   const poolFor = (k: PoolKey) => {
     const key = keyOf(k);
     let p = pools.get(key);
@@ -114,6 +118,7 @@ export function createWarmPool(o: WarmPoolOptions): WarmPool {
 
   const tick = () => {
     if (closed || !timer) return;
+    const quiet = Date.now() - lastTake >= QUIET_MS;
     const lowMemory = o.memAvailableMiB() < o.config.minFreeMemoryMiB;
     for (const p of pools.values()) {
       const target = targetOf(p, lowMemory);
@@ -126,6 +131,7 @@ export function createWarmPool(o: WarmPoolOptions): WarmPool {
       while (
         p.ready.length + p.starting < target &&
         starting < o.config.refillConcurrency &&
+        quiet &&
         !o.userCreatesInFlight()
       ) {
         p.starting++;
@@ -157,7 +163,8 @@ export function createWarmPool(o: WarmPoolOptions): WarmPool {
     },
     take(k) {
       const p = pools.get(keyOf(k));
-      if (p) p.demand.push(Date.now());
+      lastTake = Date.now();
+      if (p) p.demand.push(lastTake);
       const id = p?.ready.shift();
       if (id) {
         hits++;
@@ -165,7 +172,7 @@ export function createWarmPool(o: WarmPoolOptions): WarmPool {
       } else {
         misses++;
       }
-      setImmediate(tick);
+      setTimeout(tick, QUIET_MS).unref();
       return id;
     },
     adopt(k, id) {
