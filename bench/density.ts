@@ -19,8 +19,10 @@ async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
 
 /** Warm vs cold create through the official SDK (issue: warm p50 ≤ 20 ms, p99 ≤ 60 ms; cold p50 ≤ 250 ms). */
 export async function poolBenchmarks(r: Report, n: number): Promise<void> {
+  // Two extra for the unmeasured warm-up creates.
+  const size = n + 2;
   const t = await startTestServer({
-    pool: { templates: { base: { min: n, max: n } }, refillConcurrency: 2 },
+    pool: { templates: { base: { min: size, max: size } }, refillConcurrency: 2 },
   });
   try {
     const ready = () => t.server.sandboxes.pool.levels().find((l) => l.templateId === 'base')?.ready ?? 0;
@@ -93,7 +95,8 @@ export async function densityBenchmarks(r: Report, target: number): Promise<void
     const t0 = Date.now();
     for (let i = 0; i < target; i++) {
       try {
-        ids.push((await createSandbox(t)).id);
+        // An hour: creating a thousand takes minutes, and none may time out before the measurement.
+        ids.push((await createSandbox(t, { timeoutS: 3600 })).id);
       } catch (err) {
         failure = (err as Error).message;
         break;

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   const server = await startServer(config, { logger, onTemplateProgress: renderTemplateProgress });
   const out = process.stdout;
   out.write(`\nSoulBox is running at ${server.url}\n\n`);
+  if (server.tlsUrl) out.write(`  TLS listener: ${server.tlsUrl}\n\n`);
   for (const w of server.warnings) out.write(`  warning: ${w}\n`);
   if (server.adminKey) {
     out.write(

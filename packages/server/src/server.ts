@@ -7,19 +7,24 @@ import { getRequestListener } from '@hono/node-server';
 import { bundleDir } from '@soulbox/envd';
 import { createApi } from './api/app.js';
 import { bootstrapAdminKey } from './auth/index.js';
+import { createDataPlaneGuard } from './authz/data-plane-guard.js';
+import { createTemplateBuilds } from './build/index.js';
 import type { Config } from './config/index.js';
 import { createDataPlane } from './dataplane/data-plane.js';
 import { SoulBoxError } from './errors/index.js';
+import { createGovernance, type Governance } from './governance.js';
+import { createSandboxLogs, wireSandboxLogs } from './logs/index.js';
 import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
 import { parseSubnet, setupHostNetwork } from './network/index.js';
 import { detectCgroupVersion } from './runtime/cgroups.js';
-import { tuneHostLimits } from './runtime/host-tuning.js';
 import { setupDiskQuota } from './runtime/disk-quota.js';
 import { prepareEnvdRuntime } from './runtime/envd-runtime.js';
+import { tuneHostLimits } from './runtime/host-tuning.js';
 import { createRuncDriver } from './runtime/runc.js';
 import { createSandboxRuntime, type SandboxRuntime } from './runtime/sandbox-runtime.js';
 import { createAdmission } from './sandbox/admission.js';
 import { createSandboxManager, type SandboxManager } from './sandbox/sandbox-manager.js';
+import { startTlsListener } from './server-tls.js';
 import { openStore, type Store } from './store/index.js';
 import { createTemplateStore, type TemplateBuildProgress, type TemplateStore } from './template/index.js';
 import { createLogger, type Logger } from './util/logger.js';
@@ -37,6 +42,10 @@ export interface SoulBoxServer {
   readonly runtime: SandboxRuntime;
   readonly templates: TemplateStore;
   readonly store: Store;
+  /** Authentication, roles, tenants and quotas, metering, audit. */
+  readonly governance: Governance;
+  /** Base URL of the TLS listener, when `tls.port` is set. */
+  readonly tlsUrl: string | undefined;
   readonly logger: Logger;
   /** Notes for the operator (e.g. disk limits not enforced). */
   readonly warnings: readonly string[];
@@ -143,7 +152,37 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       onCreate: (path, seconds) => metrics?.observeCreate(path, seconds),
     });
     cleanups.unshift(() => sandboxes.close());
+    // Before reconcile, so that adopted sandboxes are counted against quotas and metered.
+    const governance = createGovernance({
+      config,
+      store,
+      sandboxes,
+      logger,
+      readUsage: (id) => {
+        try {
+          return runtime.stats(id);
+        } catch {
+          return undefined;
+        }
+      },
+    });
+    cleanups.unshift(() => governance.close());
+    const logs = createSandboxLogs();
+    const logWiring = wireSandboxLogs({ logs, sandboxes, runtime });
+    cleanups.unshift(() => {
+      logWiring.close();
+      logs.close();
+    });
+    const builds = createTemplateBuilds({
+      sandboxes,
+      runtime,
+      templates,
+      uidShift: config.runtime.uidShift,
+      limits: config.sandbox,
+      logger,
+    });
     await sandboxes.reconcile();
+    governance.reconciled();
     if (config.prepareTemplates) await templates.ensure('base');
 
     metrics = createServerMetrics({
@@ -152,8 +191,22 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       poolCounters: () => ({ hits: sandboxes.pool.hits, misses: sandboxes.pool.misses }),
       admission: () => admission.levels(),
     });
-    const api = createApi({ store, sandboxes, templates, logger, metrics });
-    const dataPlane = createDataPlane({ sandboxes, runtime, domain: config.domain, logger });
+    const api = createApi({ store, sandboxes, templates, logger, metrics, logs, builds, governance });
+    const dataPlane = createDataPlane({
+      sandboxes,
+      runtime,
+      domain: config.domain,
+      logger,
+      observeEnvd: logWiring.observeEnvd,
+      guard: createDataPlaneGuard({
+        store,
+        authenticator: governance.authenticator,
+        audit: governance.audit,
+        auditChanges: governance.auditDataPlane,
+        requireClientCert: config.tls.requireClientCert,
+        logger,
+      }),
+    });
     const rest = getRequestListener(api.fetch);
     // In-flight requests and upgraded streams, so that shutdown can let them finish.
     let inflight = 0;
@@ -185,6 +238,13 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       server.once('error', reject);
       server.listen(config.port, config.host, () => resolve());
     });
+    const tls = await startTlsListener(config, {
+      onRequest: (req, res) => server.emit('request', req, res),
+      onUpgrade: (req, socket, head) => server.emit('upgrade', req, socket, head),
+    }).catch((err: unknown) => {
+      server.close();
+      throw err;
+    });
     const port = (server.address() as AddressInfo).port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     let closing: Promise<void> | undefined;
@@ -197,13 +257,21 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       runtime,
       templates,
       store,
+      governance,
+      tlsUrl: tls?.url,
       logger,
       warnings,
       close(closeOpts) {
         closing ??= (async () => {
           // Stop accepting, let what is in flight finish (up to the drain timeout), then cut the rest.
           server.close();
+          tls?.close();
+          // Log followers would otherwise hold the drain open until its timeout.
+          builds.close();
+          logWiring.close();
+          logs.close();
           server.closeIdleConnections();
+          tls?.closeIdleConnections();
           const drainMs = closeOpts?.drainTimeoutMs ?? config.shutdown.drainTimeoutMs;
           if (inflight > 0 && drainMs > 0) {
             await new Promise<void>((resolve) => {
@@ -216,7 +284,9 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
           }
           dataPlane.close();
           server.closeAllConnections();
+          tls?.closeAllConnections();
           await sandboxes.close({ killAll: closeOpts?.killSandboxes ?? config.shutdown.killSandboxes });
+          governance.close();
           store.close();
           logger.info('server stopped', {
             killedSandboxes: closeOpts?.killSandboxes ?? config.shutdown.killSandboxes,

@@ -1,15 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
-import { authenticateApiKey } from '../auth/index.js';
+import type { Identity } from '../auth/index.js';
+import { createRouteMatcher, type RouteMatcher, type RouteRule, unruledRoutes } from '../authz/index.js';
+import type { TemplateBuilds } from '../build/index.js';
 import { SoulBoxError, toSoulBoxError } from '../errors/index.js';
+import type { Governance } from '../governance.js';
+import type { SandboxLogs } from '../logs/index.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { Store } from '../store/index.js';
 import type { TemplateStore } from '../template/index.js';
 import type { Logger } from '../util/logger.js';
+import { createAdminRoutes } from './admin-routes.js';
 import type { ApiEnv } from './api-env.js';
+import { governanceMiddleware } from './governance-middleware.js';
 import { errorBody } from './http-helpers.js';
+import { createLogRoutes } from './log-routes.js';
 import { createSandboxRoutes } from './sandbox-routes.js';
+import { createTemplateRoutes } from './template-routes.js';
 
 /** Dependencies of the REST API. */
 export interface ApiDeps {
@@ -18,6 +26,15 @@ export interface ApiDeps {
   templates: TemplateStore;
   logger: Logger;
   metrics: ServerMetrics;
+  /** Authentication, authorisation, quotas, audit (every request passes through it). */
+  governance: Governance;
+  /**
+   * Benchmarks only: skip authentication, authorisation and audit, acting as this identity.
+   * Not reachable from the config or from a request; `startServer` never sets it.
+   */
+  unauthenticatedAs?: Identity;
+  logs: SandboxLogs;
+  builds: TemplateBuilds;
 }
 
 /** The control-plane REST API (E2B-compatible). */
@@ -47,15 +64,35 @@ export function createApi(d: ApiDeps): Hono<ApiEnv> {
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
-  app.use('*', async (c, next) => {
-    c.set('identity', authenticateApiKey(d.store, c.req.header('x-api-key')));
-    await next();
-  });
+  // Routes the app serves that no rule covers are refused; computed once all are registered.
+  let unruled: RouteMatcher | undefined;
+  const unruledMatcher = () =>
+    (unruled ??= createRouteMatcher(
+      unruledRoutes(app.routes, d.governance.routes).map((r) => ({ ...r, permission: null }) as RouteRule),
+    ));
+  const trusted = d.unauthenticatedAs;
+  app.use(
+    '*',
+    trusted
+      ? async (c, next) => {
+          c.set('identity', trusted);
+          await next();
+        }
+      : governanceMiddleware({ governance: d.governance, unruled: unruledMatcher, logger: d.logger }),
+  );
 
   app.get('/metrics', async (c) => {
     c.header('Content-Type', d.metrics.registry.contentType);
     return c.body(await d.metrics.registry.metrics());
   });
-  app.route('/', createSandboxRoutes({ sandboxes: d.sandboxes, templates: d.templates }));
+  app.route(
+    '/',
+    createSandboxRoutes({ sandboxes: d.sandboxes, templates: d.templates, quotas: d.governance.quotaGate }),
+  );
+  app.route('/admin', createAdminRoutes(d.governance));
+  app.route('/', createLogRoutes({ sandboxes: d.sandboxes, logs: d.logs }));
+  app.route('/', createTemplateRoutes({ builds: d.builds }));
+  const missing = unruledRoutes(app.routes, d.governance.routes);
+  if (missing.length) d.logger.warn('routes without a permission rule are refused', { routes: missing });
   return app;
 }

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import { SoulBoxError } from '../errors/index.js';
 import type { EgressPolicy } from '../network/index.js';
-import type { SandboxManager } from '../sandbox/sandbox-manager.js';
+import type { CreateSandboxRequest, SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { SandboxRecord } from '../store/index.js';
 import type { TemplateStore } from '../template/index.js';
+import type { SandboxQuotaGate } from '../tenancy/index.js';
 import type { ApiEnv } from './api-env.js';
 import { readJson } from './http-helpers.js';
 import { decodeCursor, encodeCursor, parseLimit, parseMetadataFilter, parseStates } from './list-query.js';
@@ -20,6 +21,8 @@ import { toListedSandboxWire, toMetricWire, toSandboxDetailWire, toSandboxWire }
 export interface SandboxRoutesDeps {
   sandboxes: SandboxManager;
   templates: TemplateStore;
+  /** Tenant quotas on create, timeout and connect. */
+  quotas?: SandboxQuotaGate;
 }
 
 /**
@@ -44,7 +47,13 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
   const create = (v2: boolean) =>
     app.post(v2 ? '/v2/sandboxes' : '/sandboxes', async (c) => {
       const body = await readJson(c, newSandboxSchema);
-      const rec = await d.sandboxes.create({
+      // Custom egress rules are a network permission on top of sandbox:create.
+      if (
+        (body.network?.allowOut?.length || body.network?.denyOut?.length) &&
+        !c.var.identity.permissions.has('network:create')
+      )
+        throw new SoulBoxError('FORBIDDEN', 'this credential lacks the permission network:create');
+      const req: CreateSandboxRequest = {
         templateId: body.templateID,
         tenantId: c.var.identity.tenantId,
         timeoutS: body.timeout,
@@ -58,7 +67,10 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
         qos: body.qos,
         memoryMiB: body.memoryMB,
         diskMiB: body.diskSizeMB,
-      });
+      };
+      const rec = await (d.quotas
+        ? d.quotas.admitCreate(req, () => d.sandboxes.create(req))
+        : d.sandboxes.create(req));
       return c.json(toSandboxWire(rec), 201);
     });
   create(false);
@@ -118,6 +130,7 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
 
   app.post('/sandboxes/:id/timeout', async (c) => {
     const body = await readJson(c, timeoutSchema);
+    d.quotas?.checkTimeout(d.sandboxes.get(c.req.param('id'), c.var.identity.tenantId), body.timeout);
     await d.sandboxes.setTimeout(c.req.param('id'), body.timeout, c.var.identity.tenantId);
     return c.body(null, 204);
   });
@@ -130,11 +143,11 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
   const connect = (route: string) =>
     app.post(route, async (c) => {
       const body = await readJson(c, connectSchema);
-      const { record, resumed } = await d.sandboxes.connect(
-        c.req.param('id') ?? '',
-        body.timeout,
-        c.var.identity.tenantId,
-      );
+      const id = c.req.param('id') ?? '';
+      const timeout = d.quotas
+        ? d.quotas.connectTimeout(d.sandboxes.get(id, c.var.identity.tenantId), body.timeout)
+        : body.timeout;
+      const { record, resumed } = await d.sandboxes.connect(id, timeout, c.var.identity.tenantId);
       return c.json(toSandboxWire(record), resumed ? 201 : 200);
     });
   connect('/sandboxes/:id/connect');
@@ -147,7 +160,8 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
     const rec = d.sandboxes.get(id, c.var.identity.tenantId);
     if (rec.state === 'running')
       throw new SoulBoxError('SANDBOX_STATE_CONFLICT', `Sandbox "${id}" is already running`);
-    const { record } = await d.sandboxes.connect(id, body.timeout, c.var.identity.tenantId);
+    const timeout = d.quotas ? d.quotas.connectTimeout(rec, body.timeout) : body.timeout;
+    const { record } = await d.sandboxes.connect(id, timeout, c.var.identity.tenantId);
     return c.json(toSandboxWire(record), 201);
   });
 

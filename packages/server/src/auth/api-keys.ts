@@ -2,8 +2,8 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import fs from 'node:fs';
 import path from 'node:path';
 import { SoulBoxError } from '../errors/index.js';
-import { type ApiKeyRecord, DEFAULT_TENANT_ID, type Store } from '../store/index.js';
-import type { Identity } from './identity.js';
+import { DEFAULT_TENANT_ID, type KeyRecord, type Store } from '../store/index.js';
+import type { AuthFailureDetails, Principal } from './principal.js';
 
 /** E2B-shaped key: `e2b_` + 40 hex digits (SDK 2.27–2.45 check `^e2b_[0-9a-f]+$` locally). */
 export function generateApiKey(): string {
@@ -30,9 +30,10 @@ export function addApiKey(
     name: string;
     scopes?: string[] | null;
     expiresAt?: string | null;
+    userId?: string | null;
   },
-): ApiKeyRecord {
-  const rec: ApiKeyRecord = {
+): KeyRecord {
+  const rec: KeyRecord = {
     id: randomUUID(),
     tenantId: opts.tenantId ?? DEFAULT_TENANT_ID,
     name: opts.name,
@@ -44,29 +45,49 @@ export function addApiKey(
     expiresAt: opts.expiresAt ?? null,
     lastUsedAt: null,
     revokedAt: null,
+    userId: opts.userId ?? null,
   };
-  store.insertKey(rec);
+  store.identities.insertKey(rec);
   return rec;
 }
 
+function refuse(reason: string, extra: Omit<AuthFailureDetails, 'method' | 'reason'> = {}): never {
+  const details: AuthFailureDetails = { method: 'api-key', reason, ...extra };
+  throw new SoulBoxError('UNAUTHENTICATED', 'Invalid API key', { details: { ...details } });
+}
+
 /**
- * Authenticates an `X-API-KEY` value. Unknown, revoked and expired keys all answer the same
- * UNAUTHENTICATED error so that the answer says nothing about which keys exist.
+ * Authenticates an `X-API-KEY` value. Unknown, revoked and expired keys, keys of deleted
+ * tenants and of disabled users all answer the same UNAUTHENTICATED error; the reason is in
+ * the error's details for the audit log. Nothing is cached: a revocation counts at once.
  */
-export function authenticateApiKey(store: Store, key: string | undefined, now = new Date()): Identity {
-  if (!key) throw new SoulBoxError('UNAUTHENTICATED', 'Missing API key: send it in the X-API-KEY header');
+export function authenticateApiKey(store: Store, key: string, now = new Date()): Principal {
   const hash = hashApiKey(key);
-  const rec = store.findKeyByHash(hash);
-  const valid =
-    rec !== undefined &&
-    timingSafeEqual(Buffer.from(rec.hash, 'hex'), Buffer.from(hash, 'hex')) &&
-    rec.revokedAt === null &&
-    (rec.expiresAt === null || Date.parse(rec.expiresAt) > now.getTime());
-  if (!valid || !rec) throw new SoulBoxError('UNAUTHENTICATED', 'Invalid API key');
+  const rec = store.identities.findKeyByHash(hash);
+  const hint = /^e2b_[0-9a-f]{8}/.test(key) ? keyPrefix(key) : undefined;
+  if (!rec || !timingSafeEqual(Buffer.from(rec.hash, 'hex'), Buffer.from(hash, 'hex')))
+    refuse('unknown key', { hint });
+  const who = { tenantId: rec.tenantId, hint: `${rec.prefix} (key ${rec.id})` };
+  if (rec.revokedAt !== null) refuse('revoked key', who);
+  if (rec.expiresAt !== null && Date.parse(rec.expiresAt) <= now.getTime()) refuse('expired key', who);
+  const tenant = store.tenants.get(rec.tenantId);
+  if (!tenant || tenant.deletedAt !== null) refuse('tenant deleted', who);
+  if (rec.userId !== null) {
+    const user = store.identities.getUser(rec.userId);
+    if (!user || user.disabledAt !== null) refuse('user disabled or deleted', who);
+  }
   // Last-used is bookkeeping; write it at most once a minute per key to keep reads cheap.
   if (!rec.lastUsedAt || now.getTime() - Date.parse(rec.lastUsedAt) > 60_000)
-    store.touchKey(rec.id, now.toISOString());
-  return { actor: `key:${rec.id}`, tenantId: rec.tenantId, role: rec.role, keyId: rec.id };
+    store.identities.touchKey(rec.id, now.toISOString());
+  return {
+    actor: `key:${rec.id}`,
+    tenantId: rec.tenantId,
+    roles: [rec.role],
+    method: 'api-key',
+    keyId: rec.id,
+    ...(rec.scopes ? { scopes: rec.scopes } : {}),
+    ...(rec.userId ? { userId: rec.userId } : {}),
+  };
 }
 
 /** Outcome of {@link bootstrapAdminKey}. */
@@ -78,25 +99,29 @@ export interface AdminKeyBootstrap {
   created: boolean;
 }
 
+/** Role of the bootstrap key: owner of the operator tenant. */
+const BOOTSTRAP_ROLE = 'owner';
+
 /**
  * Makes sure an admin key exists: the configured one (SOULBOX_ADMIN_KEY), else the one
- * generated on an earlier start (saved 0600 in the data dir), else a new one.
+ * generated on an earlier start (saved 0600 in the data dir), else a new one. It is the
+ * owner of the default tenant, which is the operator tenant unless configured otherwise.
  */
 export function bootstrapAdminKey(store: Store, dataDir: string, configured?: string): AdminKeyBootstrap {
   const file = path.join(dataDir, 'admin-key');
   if (configured) {
-    const created = !store.findKeyByHash(hashApiKey(configured));
-    if (created) addApiKey(store, configured, { role: 'admin', name: 'admin (SOULBOX_ADMIN_KEY)' });
+    const created = !store.identities.findKeyByHash(hashApiKey(configured));
+    if (created) addApiKey(store, configured, { role: BOOTSTRAP_ROLE, name: 'admin (SOULBOX_ADMIN_KEY)' });
     return { key: configured, created };
   }
   if (fs.existsSync(file)) {
     const key = fs.readFileSync(file, 'utf8').trim();
-    if (!store.findKeyByHash(hashApiKey(key)))
-      addApiKey(store, key, { role: 'admin', name: 'admin (generated)' });
+    if (!store.identities.findKeyByHash(hashApiKey(key)))
+      addApiKey(store, key, { role: BOOTSTRAP_ROLE, name: 'admin (generated)' });
     return { key, file, created: false };
   }
   const key = generateApiKey();
-  addApiKey(store, key, { role: 'admin', name: 'admin (generated)' });
+  addApiKey(store, key, { role: BOOTSTRAP_ROLE, name: 'admin (generated)' });
   fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return { key, file, created: true };
 }

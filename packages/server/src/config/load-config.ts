@@ -66,6 +66,54 @@ export const CLI_FLAGS = {
     env: 'SOULBOX_DISK_QUOTA',
     description: 'auto | xfs | none',
   },
+  'jwt-secret': {
+    type: 'string',
+    key: 'auth.jwt.hs256Secrets',
+    env: 'SOULBOX_JWT_SECRET',
+    description: 'HS256 secret(s) for bearer tokens, comma-separated (each ≥ 32 characters)',
+  },
+  'jwt-issuer': {
+    type: 'string',
+    key: 'auth.jwt.issuer',
+    env: 'SOULBOX_JWT_ISSUER',
+    description: 'Required iss of HS256/static-key tokens',
+  },
+  'jwt-audience': {
+    type: 'string',
+    key: 'auth.jwt.audience',
+    env: 'SOULBOX_JWT_AUDIENCE',
+    description: 'Required aud of bearer tokens',
+  },
+  'oidc-issuer': {
+    type: 'string',
+    key: 'auth.jwt.oidc',
+    env: 'SOULBOX_OIDC_ISSUER',
+    description: 'OpenID Connect issuer URL(s), comma-separated (keys from their JWKS)',
+  },
+  'tls-port': {
+    type: 'string',
+    key: 'tls.port',
+    env: 'SOULBOX_TLS_PORT',
+    description: 'Port of a TLS listener beside the plain one',
+  },
+  'tls-cert': {
+    type: 'string',
+    key: 'tls.certFile',
+    env: 'SOULBOX_TLS_CERT',
+    description: 'TLS certificate chain (PEM file)',
+  },
+  'tls-key': {
+    type: 'string',
+    key: 'tls.keyFile',
+    env: 'SOULBOX_TLS_KEY',
+    description: 'TLS private key (PEM file)',
+  },
+  'tls-client-ca': {
+    type: 'string',
+    key: 'tls.clientCaFile',
+    env: 'SOULBOX_TLS_CLIENT_CA',
+    description: 'CA bundle for client certificates (enables mTLS)',
+  },
 } as const;
 
 /** Where the settings come from, highest precedence first. */
@@ -76,7 +124,9 @@ export interface ConfigSources {
   file?: string;
 }
 
-const NUMERIC_KEYS = new Set(['port']);
+const NUMERIC_KEYS = new Set(['port', 'tls.port']);
+/** Settings that are lists: a flag or variable gives them comma-separated. */
+const LIST_KEYS = new Set(['auth.jwt.hs256Secrets', 'auth.jwt.oidc']);
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
   const parts = dotted.split('.');
@@ -89,6 +139,11 @@ function setPath(target: Record<string, unknown>, dotted: string, value: unknown
 }
 
 function coerce(key: string, raw: string, origin: string): unknown {
+  if (LIST_KEYS.has(key))
+    return raw
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
   if (!NUMERIC_KEYS.has(key)) return raw;
   if (!/^\d+$/.test(raw))
     throw new SoulBoxError('INVALID_ARGUMENT', `${origin}: expected a number, got '${raw}'`);

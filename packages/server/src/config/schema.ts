@@ -1,5 +1,12 @@
 import os from 'node:os';
 import { z } from 'zod';
+import {
+  auditSchema,
+  authSchema,
+  meteringSchema,
+  quotaDefaultsSchema,
+  tlsSchema,
+} from './governance-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 
@@ -125,6 +132,14 @@ export const configSchema = z.strictObject({
       drainTimeoutMs: z.number().int().min(0).max(600_000).default(10_000),
     })
     .prefault({}),
+  /** Authentication (API keys, JWT/OIDC, client certificates), roles, the operator tenant. */
+  auth: authSchema,
+  /** A TLS listener beside the plain one (client certificates when `clientCaFile` is set). */
+  tls: tlsSchema,
+  /** Default quotas of every tenant. */
+  quotas: quotaDefaultsSchema,
+  metering: meteringSchema,
+  audit: auditSchema,
   /** Debian mirror for template builds. @default 'http://deb.debian.org/debian' */
   debianMirror: z.string().url().default('http://deb.debian.org/debian'),
 });

@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { DataPlaneGuard, GuardVerdict } from '../authz/data-plane-guard.js';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { SandboxRecord } from '../store/index.js';
@@ -15,6 +16,10 @@ export interface DataPlaneDeps {
   /** Domain for `{port}-{id}.{domain}` hosts. */
   domain: string;
   logger: Logger;
+  /** Sees each envd response as it is forwarded (the sandbox logs tap process output here). */
+  observeEnvd?: (sandboxId: string, rpcPath: string, res: IncomingMessage) => void;
+  /** Tenant isolation, RBAC and audit on top of envd's token check (identity and governance). */
+  guard?: DataPlaneGuard;
 }
 
 /** Routes data-plane requests to envd or, through envd, to a port inside the sandbox. */
@@ -148,6 +153,7 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
       (ures) => {
         res.writeHead(ures.statusCode ?? 502, forwardHeaders(ures.headers));
         res.flushHeaders();
+        d.observeEnvd?.(rec.id, url.pathname, ures);
         ures.pipe(res);
         ures.on('error', () => res.destroy());
       },
@@ -202,17 +208,78 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
     req.pipe(upstream);
   };
 
+  const upgradeToPort = (
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    rec: SandboxRecord,
+    port: number,
+  ) => {
+    void openTunnel(d.runtime.paths(rec.id).controlSocket, port).then((tunnel) => {
+      if (!tunnel.ok) {
+        return rawResponse(socket, 502, {
+          sandboxId: rec.id,
+          message: 'The sandbox is running but port is not open',
+          port: port,
+          code: 502,
+        });
+      }
+      // Replay the request head as received, then splice the two byte streams together.
+      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        const name = req.rawHeaders[i]!;
+        if (/^e2b-sandbox-(id|port)$/i.test(name)) continue;
+        lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
+      }
+      tunnel.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length) tunnel.socket.write(head);
+      socket.pipe(tunnel.socket).pipe(socket);
+      socket.on('error', () => tunnel.socket.destroy());
+      tunnel.socket.on('error', () => socket.destroy());
+      socket.on('close', () => tunnel.socket.destroy());
+      tunnel.socket.on('close', () => socket.destroy());
+      track(rec.id, socket, tunnel.socket);
+    });
+  };
+
+  /** Runs `go` once the guard allows the request (at once when it can decide synchronously). */
+  const guarded = (
+    req: IncomingMessage,
+    rec: SandboxRecord,
+    port: number,
+    go: () => void,
+    refuse: (status: number, body: unknown) => void,
+  ) => {
+    const verdict = d.guard?.check(req, rec, port);
+    const apply = (v: GuardVerdict) => (v.ok ? go() : refuse(v.status, v.body));
+    if (verdict === undefined) return go();
+    if (!(verdict instanceof Promise)) return apply(verdict);
+    verdict.then(apply, (err: unknown) => {
+      d.logger.error('data-plane guard failed', { sandboxId: rec.id, err });
+      refuse(502, notFound(rec.id));
+    });
+  };
+
   return {
     match: (req) => dataPlaneTarget(req, d.domain),
     handle(req, res, target) {
       const found = lookup(target);
       if (!('rec' in found)) return sendJson(res, found.status, found.body);
       if (target.kind !== 'sandbox') return;
-      if (target.port === ENVD_PORT) return proxyToEnvd(req, res, found.rec);
-      proxyToPort(req, res, found.rec, target.port).catch((err) => {
-        d.logger.error('port proxy failed', { sandboxId: found.rec.id, err });
-        sendJson(res, 502, notFound(found.rec.id));
-      });
+      const rec = found.rec;
+      guarded(
+        req,
+        rec,
+        target.port,
+        () => {
+          if (target.port === ENVD_PORT) return proxyToEnvd(req, res, rec);
+          proxyToPort(req, res, rec, target.port).catch((err) => {
+            d.logger.error('port proxy failed', { sandboxId: rec.id, err });
+            sendJson(res, 502, notFound(rec.id));
+          });
+        },
+        (status, body) => sendJson(res, status, body),
+      );
     },
     handleUpgrade(req, socket, head, target) {
       const found = lookup(target);
@@ -221,31 +288,13 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
         return rawResponse(socket, 400, { code: 400, message: 'upgrade is not supported on this port' });
       }
       const rec = found.rec;
-      void openTunnel(d.runtime.paths(rec.id).controlSocket, target.port).then((tunnel) => {
-        if (!tunnel.ok) {
-          return rawResponse(socket, 502, {
-            sandboxId: rec.id,
-            message: 'The sandbox is running but port is not open',
-            port: target.port,
-            code: 502,
-          });
-        }
-        // Replay the request head as received, then splice the two byte streams together.
-        const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-        for (let i = 0; i < req.rawHeaders.length; i += 2) {
-          const name = req.rawHeaders[i]!;
-          if (/^e2b-sandbox-(id|port)$/i.test(name)) continue;
-          lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
-        }
-        tunnel.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-        if (head.length) tunnel.socket.write(head);
-        socket.pipe(tunnel.socket).pipe(socket);
-        socket.on('error', () => tunnel.socket.destroy());
-        tunnel.socket.on('error', () => socket.destroy());
-        socket.on('close', () => tunnel.socket.destroy());
-        tunnel.socket.on('close', () => socket.destroy());
-        track(rec.id, socket, tunnel.socket);
-      });
+      guarded(
+        req,
+        rec,
+        target.port,
+        () => upgradeToPort(req, socket, head, rec, target.port),
+        (status, body) => rawResponse(socket, status, body),
+      );
     },
     close() {
       d.sandboxes.off('gone', onGone);

@@ -31,10 +31,37 @@ export const ERROR_CODES = {
     description: 'The sandbox does not exist (or belongs to someone else).',
   },
   TEMPLATE_NOT_FOUND: { http: 404, connect: 'not_found', description: 'The template does not exist.' },
+  TENANT_NOT_FOUND: {
+    http: 404,
+    connect: 'not_found',
+    description: 'The tenant does not exist (or is not visible to the caller).',
+  },
+  KEY_NOT_FOUND: {
+    http: 404,
+    connect: 'not_found',
+    description: 'The API key does not exist (or belongs to another tenant).',
+  },
+  USER_NOT_FOUND: {
+    http: 404,
+    connect: 'not_found',
+    description: 'The user does not exist (or belongs to another tenant).',
+  },
+  ROLE_NOT_FOUND: { http: 404, connect: 'not_found', description: 'The role does not exist in that tenant.' },
+  TEMPLATE_IN_USE: {
+    http: 409,
+    connect: 'failed_precondition',
+    description: 'The template cannot be deleted while sandboxes use it.',
+  },
   SANDBOX_STATE_CONFLICT: {
     http: 409,
     connect: 'failed_precondition',
     description: 'The sandbox is not in a state that allows this (already paused, changing state, ...).',
+  },
+  CONFLICT: {
+    http: 409,
+    connect: 'already_exists',
+    description:
+      'The resource already exists, or is still in use (a tenant with sandboxes, a role held by keys).',
   },
   PAYLOAD_TOO_LARGE: {
     http: 413,
@@ -45,6 +72,12 @@ export const ERROR_CODES = {
     http: 429,
     connect: 'resource_exhausted',
     description: 'Too many requests or a quota is exhausted.',
+  },
+  QUOTA_EXCEEDED: {
+    http: 429,
+    connect: 'resource_exhausted',
+    description:
+      "The tenant's quota does not allow this (the message names the limit: maxSandboxes, maxVcpus, maxMemoryMiB, maxDiskMiB, maxLifetimeS, createsPerMinute).",
   },
   INTERNAL: {
     http: 500,

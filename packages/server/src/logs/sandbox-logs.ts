@@ -79,7 +79,12 @@ export function createSandboxLogs(o: SandboxLogsOptions = {}): SandboxLogs {
     open(sandboxId, tenantId) {
       const cur = logs.get(sandboxId);
       if (cur && cur.endedAt === undefined) return;
-      logs.set(sandboxId, { tenantId, ring: createLogRing(maxBytes), listeners: new Set(), endedAt: undefined });
+      logs.set(sandboxId, {
+        tenantId,
+        ring: createLogRing(maxBytes),
+        listeners: new Set(),
+        endedAt: undefined,
+      });
     },
     append(sandboxId, e) {
       const log = logs.get(sandboxId);

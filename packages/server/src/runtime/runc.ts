@@ -151,7 +151,16 @@ export function createRuncDriver(options: RuncDriverOptions = {}): RuncDriver {
       }
     },
     async list() {
-      const r = await call(['list', '--format', 'json']);
+      // `runc list` stats every container's state dir; one deleted meanwhile (by another
+      // server on this host) makes it fail, so try again.
+      let r: Awaited<ReturnType<typeof call>> | undefined;
+      for (let attempt = 0; !r; attempt++) {
+        try {
+          r = await call(['list', '--format', 'json']);
+        } catch (err) {
+          if (attempt >= 4 || !(err instanceof CommandError && /no such file/i.test(err.result.stderr))) throw err;
+        }
+      }
       const parsed = JSON.parse(r.stdout || 'null') as ContainerState[] | null;
       return parsed ?? [];
     },

@@ -1,3 +1,5 @@
+export type { AuditRow, AuditStore, AuditStoreQuery } from './audit-store.js';
+export type { IdentityStore, KeyRecord, UserRecord } from './identity-store.js';
 export {
   DEFAULT_TENANT_ID,
   openStore,
@@ -5,6 +7,7 @@ export {
   type Store,
   type StoreOptions,
 } from './sqlite-store.js';
+export type { TenantDetail, TenantQuotas, TenantStore } from './tenant-store.js';
 export type {
   ApiKeyRecord,
   NetworkMode,
@@ -13,3 +16,4 @@ export type {
   SandboxState,
   TenantRecord,
 } from './types.js';
+export type { MeterState, UsageDelta, UsageStore, UsageTotal } from './usage-store.js';

@@ -51,4 +51,73 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sandboxes ADD COLUMN qos TEXT NOT NULL DEFAULT 'burstable';
   `,
+  `
+  -- Identity and governance: tenant quotas and soft delete, users, tenant roles, the
+  -- hash-chained audit log (append-only, enforced by triggers) and usage metering.
+  ALTER TABLE tenants ADD COLUMN quotas TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE tenants ADD COLUMN updated_at TEXT;
+  ALTER TABLE tenants ADD COLUMN deleted_at TEXT;
+  ALTER TABLE api_keys ADD COLUMN user_id TEXT;
+  CREATE INDEX api_keys_tenant ON api_keys(tenant_id, created_at);
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    name TEXT NOT NULL,
+    email TEXT,
+    subject TEXT,
+    role TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    disabled_at TEXT
+  );
+  CREATE UNIQUE INDEX users_subject ON users(tenant_id, subject) WHERE subject IS NOT NULL;
+  CREATE TABLE roles (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    name TEXT NOT NULL,
+    permissions TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, name)
+  );
+  CREATE TABLE audit_events (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    tenant_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    result TEXT NOT NULL,
+    source_ip TEXT,
+    user_agent TEXT,
+    request_id TEXT,
+    metadata TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_events_tenant ON audit_events(tenant_id, seq);
+  CREATE INDEX audit_events_at ON audit_events(at);
+  CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TABLE usage_buckets (
+    tenant_id TEXT NOT NULL,
+    bucket_start INTEGER NOT NULL,
+    sandbox_id TEXT NOT NULL,
+    cpu_seconds REAL NOT NULL DEFAULT 0,
+    memory_mib_seconds REAL NOT NULL DEFAULT 0,
+    sandbox_seconds REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant_id, bucket_start, sandbox_id)
+  );
+  CREATE INDEX usage_buckets_start ON usage_buckets(bucket_start);
+  CREATE TABLE meter_state (
+    sandbox_id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    cpu_us REAL NOT NULL,
+    at_ms INTEGER NOT NULL,
+    running INTEGER NOT NULL
+  );
+  CREATE INDEX sandboxes_access_token ON sandboxes(access_token) WHERE access_token IS NOT NULL;
+  -- The bootstrap admin key becomes the owner of the operator tenant.
+  UPDATE api_keys SET role = 'owner' WHERE role = 'admin' AND name LIKE 'admin (%)';
+  `,
 ];

@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { type AuditStore, createAuditStore } from './audit-store.js';
+import { createIdentityStore, type IdentityStore } from './identity-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { createTenantStore, type TenantStore } from './tenant-store.js';
 import type { ApiKeyRecord, SandboxRecord, SandboxState, TenantRecord } from './types.js';
+import { createUsageStore, type UsageStore } from './usage-store.js';
 
 /** The tenant every single-tenant installation uses. */
 export const DEFAULT_TENANT_ID = 'default';
@@ -109,6 +113,16 @@ export interface Store {
   findKeyByHash(hash: string): ApiKeyRecord | undefined;
   touchKey(id: string, at: string): void;
   listKeys(tenantId: string): ApiKeyRecord[];
+  /** Tenants with quotas (identity and governance). */
+  readonly tenants: TenantStore;
+  /** API keys, users and tenant roles. */
+  readonly identities: IdentityStore;
+  /** The hash-chained audit log. */
+  readonly audit: AuditStore;
+  /** Usage metering. */
+  readonly usage: UsageStore;
+  /** Runs `fn` in one IMMEDIATE transaction (check-and-write without a race). */
+  transaction<T>(fn: () => T): T;
   close(): void;
 }
 
@@ -277,6 +291,11 @@ export function openStore(options: StoreOptions): Store {
         db.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at').all(tenantId) as KeyRow[]
       ).map(toKey);
     },
+    tenants: createTenantStore(db),
+    identities: createIdentityStore(db),
+    audit: createAuditStore(db),
+    usage: createUsageStore(db),
+    transaction: (fn) => db.transaction(fn).immediate(),
     close() {
       db.close();
     },

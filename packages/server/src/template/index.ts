@@ -19,6 +19,7 @@ export {
   type TemplateProgressListener,
 } from './progress.js';
 export { RECIPES, type TemplateRecipe } from './recipe.js';
+export type { TemplateConfig } from './template-metadata.js';
 export {
   createTemplateStore,
   type TemplateLogger,

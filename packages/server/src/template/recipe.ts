@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BASE_RECIPE } from './base-recipe.js';
 import { FINALIZE_SCRIPT, PREPARE_SCRIPT } from './build-scripts.js';
+import { CODE_INTERPRETER_RECIPE } from './code-interpreter-recipe.js';
 
 /**
  * Bump when the build changes in a way the hashed texts do not show (apt options, the
@@ -23,15 +24,23 @@ export interface DebootstrapSource {
  */
 export interface TemplateRecipe {
   readonly name: string;
+  /** Other names that resolve to this recipe (`code-interpreter` → `code-interpreter-v1`). */
+  readonly aliases?: readonly string[];
   readonly parent: { readonly debootstrap: DebootstrapSource } | { readonly template: string };
   /** Installed with `apt-get install --no-install-recommends`. */
   readonly aptPackages: readonly string[];
   /** Bash, run as root in the template's chroot after the packages (`set -euo pipefail`). */
   readonly setupScript: string;
+  /**
+   * Sandboxes of this template (and of templates built on it) run envd's code interpreter
+   * on port 49999. Not part of the hash: it changes what envd does, not the rootfs.
+   * @default false
+   */
+  readonly codeInterpreter?: boolean;
 }
 
 /** Every template the server can build. */
-export const RECIPES: readonly TemplateRecipe[] = [BASE_RECIPE];
+export const RECIPES: readonly TemplateRecipe[] = [BASE_RECIPE, CODE_INTERPRETER_RECIPE];
 
 /** A recipe with its parents expanded: one Debian bootstrap, then layers oldest first. */
 export interface ResolvedRecipe {
@@ -40,25 +49,42 @@ export interface ResolvedRecipe {
   readonly layers: readonly TemplateRecipe[];
   /** Every package the layers ask for, in install order, without duplicates. */
   readonly packages: readonly string[];
+  /** Whether a layer turns on the code interpreter. */
+  readonly codeInterpreter: boolean;
 }
 
 /** Template names double as directory names: keep them plain. */
 export const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-/** Expands `name` through its parents; `undefined` if it (or a parent) is unknown or the chain loops. */
+/** The recipe called `name`, by its name or one of its aliases. */
+function findRecipe(name: string, recipes: readonly TemplateRecipe[]): TemplateRecipe | undefined {
+  return recipes.find((r) => r.name === name) ?? recipes.find((r) => r.aliases?.includes(name));
+}
+
+/** The recipe name an alias stands for; any other name is returned as it is. */
+export function canonicalTemplateName(name: string, recipes: readonly TemplateRecipe[] = RECIPES): string {
+  return findRecipe(name, recipes)?.name ?? name;
+}
+
+/**
+ * Expands `name` (or an alias) through its parents; `undefined` if it (or a parent) is
+ * unknown or the chain loops. The result carries the recipe's own name, never the alias.
+ */
 export function resolveRecipe(
   name: string,
   recipes: readonly TemplateRecipe[] = RECIPES,
 ): ResolvedRecipe | undefined {
   const layers: TemplateRecipe[] = [];
-  let current = recipes.find((r) => r.name === name);
+  let current = findRecipe(name, recipes);
+  const canonical = current?.name ?? name;
   while (current) {
     if (layers.includes(current)) return undefined;
     layers.unshift(current);
     const parent = current.parent;
     if ('debootstrap' in parent) {
       const packages = [...new Set(layers.flatMap((l) => l.aptPackages))];
-      return { name, source: parent.debootstrap, layers, packages };
+      const codeInterpreter = layers.some((l) => l.codeInterpreter === true);
+      return { name: canonical, source: parent.debootstrap, layers, packages, codeInterpreter };
     }
     current = recipes.find((r) => r.name === parent.template);
   }

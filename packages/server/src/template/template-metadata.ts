@@ -11,9 +11,22 @@ export interface TemplateRootfs {
   builtAt: string;
   /** Disk usage of the rootfs. */
   sizeBytes: number;
+  /** What sandboxes of a Dockerfile-built template start with (its ENV, USER, WORKDIR). */
+  config?: TemplateConfig;
+  /** Sandboxes run envd's code interpreter on port 49999 (`code-interpreter-v1` and templates built on it). */
+  codeInterpreter?: boolean;
 }
 
-/** What `template.json` beside `rootfs` holds. */
+/** Sandbox defaults recorded by a template build. */
+export interface TemplateConfig {
+  envVars: Record<string, string>;
+  /** Default user of processes and file operations. @default 'user' */
+  user: string;
+  /** Default working directory. @default '/home/user' */
+  workdir: string;
+}
+
+/** What `template.json` beside `rootfs` holds (recipe builds; Dockerfile builds write their own keys). */
 export interface TemplateMetadata extends Omit<TemplateRootfs, 'rootfsDir'> {
   /** The apt packages the recipe asked for (dependencies not listed). */
   packages: string[];
@@ -47,5 +60,23 @@ export function readTemplateDir(dir: string): TemplateRootfs | undefined {
   ) {
     return undefined;
   }
-  return { name: meta.name, hash: meta.hash, rootfsDir, builtAt: meta.builtAt, sizeBytes: meta.sizeBytes };
+  const config = parseConfig((meta as { config?: unknown }).config);
+  return {
+    name: meta.name,
+    hash: meta.hash,
+    rootfsDir,
+    builtAt: meta.builtAt,
+    sizeBytes: meta.sizeBytes,
+    ...(config ? { config } : {}),
+    ...(meta.codeInterpreter === true ? { codeInterpreter: true } : {}),
+  };
+}
+
+function parseConfig(value: unknown): TemplateConfig | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Partial<TemplateConfig>;
+  if (typeof v.user !== 'string' || typeof v.workdir !== 'string') return undefined;
+  const envVars: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v.envVars ?? {})) if (typeof val === 'string') envVars[k] = val;
+  return { envVars, user: v.user, workdir: v.workdir };
 }

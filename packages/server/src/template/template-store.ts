@@ -8,6 +8,7 @@ import { TemplateInUseError, TemplateNotFoundError } from './errors.js';
 import { acquireBuildLock } from './lock.js';
 import type { TemplateBuildPhase, TemplateProgressListener } from './progress.js';
 import {
+  canonicalTemplateName,
   RECIPE_VERSION,
   RECIPES,
   type ResolvedRecipe,
@@ -49,6 +50,8 @@ export interface TemplateStoreOptions {
 }
 
 export interface TemplateStore {
+  /** The templates directory (Dockerfile builds write their results here). */
+  readonly dir: string;
   /**
    * The current build of `name`, building it first when missing (minutes). Concurrent calls
    * share one build; it is cancelled only when every caller's signal has aborted.
@@ -57,8 +60,10 @@ export interface TemplateStore {
   ensure(name: string, opts?: { signal?: AbortSignal }): Promise<TemplateRootfs>;
   /** The current build of `name` if it is on disk (no build). */
   get(name: string): TemplateRootfs | undefined;
-  /** Whether `name` is a template this server can build (built yet or not). */
+  /** Whether `name` is a template this server can build (built yet or not), or a built custom one. */
   known(name: string): boolean;
+  /** Whether `name` is one of the server's recipes (`base`, ...), which builds may not replace. */
+  isRecipe(name: string): boolean;
   /** Every build on disk, current and outdated, by name then age. */
   list(): TemplateRootfs[];
   /** Deletes one build. No-op when absent. The caller makes sure no sandbox uses it. */
@@ -144,6 +149,24 @@ export function createTemplateStoreWith(
     const recipe = TEMPLATE_NAME_PATTERN.test(name) ? resolveRecipe(name, RECIPES) : undefined;
     if (!recipe) throw new TemplateNotFoundError(name);
     return { recipe, hash: recipeHash(recipe, uidShift) };
+  }
+
+  /** The newest build of a template made from a Dockerfile (not a recipe), if any is on disk. */
+  function custom(name: string): TemplateRootfs | undefined {
+    if (!TEMPLATE_NAME_PATTERN.test(name) || resolveRecipe(name, RECIPES)) return undefined;
+    let hashes: string[];
+    try {
+      hashes = readdirSync(path.join(templatesDir, name));
+    } catch {
+      return undefined;
+    }
+    let newest: TemplateRootfs | undefined;
+    for (const h of hashes) {
+      if (!HASH_PATTERN.test(h)) continue;
+      const t = readTemplateDir(path.join(templatesDir, name, h));
+      if (t && t.name === name && (!newest || t.builtAt > newest.builtAt)) newest = t;
+    }
+    return newest;
   }
 
   function lookup(name: string, hash: string): TemplateRootfs | undefined {
@@ -240,6 +263,7 @@ export function createTemplateStoreWith(
           uidShift,
           debian: { suite: recipe.source.suite, variant: recipe.source.variant, mirror },
           buildMs: Date.now() - startedMs,
+          ...(recipe.codeInterpreter ? { codeInterpreter: true } : {}),
         };
         await writeFile(path.join(buildDir, METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`, {
           mode: 0o644,
@@ -279,8 +303,13 @@ export function createTemplateStoreWith(
   }
 
   return {
-    async ensure(name, opts = {}) {
+    dir: templatesDir,
+
+    async ensure(alias, opts = {}) {
       opts.signal?.throwIfAborted();
+      const name = canonicalTemplateName(alias);
+      const built = custom(name);
+      if (built) return built;
       const { recipe, hash } = target(name);
       const hit = lookup(name, hash);
       if (hit) return hit;
@@ -302,7 +331,10 @@ export function createTemplateStoreWith(
       return shared.join(opts.signal);
     },
 
-    get(name) {
+    get(alias) {
+      const name = canonicalTemplateName(alias);
+      const built = custom(name);
+      if (built) return built;
       try {
         const { hash } = target(name);
         return lookup(name, hash);
@@ -313,6 +345,13 @@ export function createTemplateStoreWith(
     },
 
     known(name) {
+      return (
+        TEMPLATE_NAME_PATTERN.test(name) &&
+        (resolveRecipe(name, RECIPES) !== undefined || custom(name) !== undefined)
+      );
+    },
+
+    isRecipe(name) {
       return TEMPLATE_NAME_PATTERN.test(name) && resolveRecipe(name, RECIPES) !== undefined;
     },
 

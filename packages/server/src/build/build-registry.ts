@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+
+/** E2B's build states (`TemplateBuildInfo.status`). */
+export type BuildStatus = 'waiting' | 'building' | 'ready' | 'error';
+
+/** One build log line, E2B's `logEntries` item. */
+export interface BuildLogEntry {
+  timestamp: string;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  /** e.g. `3/7 RUN apt-get install ...` */
+  step?: string;
+}
+
+/** A build the server knows about (in memory: a server restart forgets running builds). */
+export interface BuildRecord {
+  templateID: string;
+  buildID: string;
+  tenantId: string;
+  status: BuildStatus;
+  createdAt: string;
+  finishedAt?: string;
+  logs: BuildLogEntry[];
+  /** Lines dropped after {@link MAX_LOG_ENTRIES}. */
+  droppedLogs: number;
+  reason?: { message: string; step?: string };
+  /** Hash of the result (its directory name) once ready. */
+  hash?: string;
+  /** Set while running, to cancel the build. */
+  abort?: AbortController;
+}
+
+/** Log lines kept per build; more are counted, not stored (a build log must not grow without end). */
+export const MAX_LOG_ENTRIES = 20_000;
+
+/** In-memory registry of builds; finished ones are forgotten after an hour (at most 64 kept). */
+export interface BuildRegistry {
+  create(templateID: string, tenantId: string): BuildRecord;
+  get(templateID: string, buildID: string): BuildRecord | undefined;
+  /** Builds not finished yet. */
+  active(): BuildRecord[];
+  log(b: BuildRecord, level: BuildLogEntry['level'], message: string, step?: string): void;
+  finish(b: BuildRecord, status: 'ready' | 'error', reason?: { message: string; step?: string }): void;
+}
+
+export function createBuildRegistry(): BuildRegistry {
+  const builds = new Map<string, BuildRecord>();
+  const prune = () => {
+    const finished = [...builds.values()].filter((b) => b.finishedAt);
+    const cutoff = Date.now() - 3_600_000;
+    finished.forEach((b, i) => {
+      if (Date.parse(b.finishedAt!) < cutoff || finished.length - i > 64) builds.delete(b.buildID);
+    });
+  };
+  return {
+    create(templateID, tenantId) {
+      prune();
+      const b: BuildRecord = {
+        templateID,
+        buildID: randomUUID(),
+        tenantId,
+        status: 'waiting',
+        createdAt: new Date().toISOString(),
+        logs: [],
+        droppedLogs: 0,
+      };
+      builds.set(b.buildID, b);
+      return b;
+    },
+    get(templateID, buildID) {
+      const b = builds.get(buildID);
+      return b && b.templateID === templateID ? b : undefined;
+    },
+    active: () => [...builds.values()].filter((b) => !b.finishedAt),
+    log(b, level, message, step) {
+      if (b.logs.length >= MAX_LOG_ENTRIES) {
+        b.droppedLogs++;
+        return;
+      }
+      b.logs.push({ timestamp: new Date().toISOString(), level, message, ...(step ? { step } : {}) });
+    },
+    finish(b, status, reason) {
+      b.status = status;
+      b.finishedAt = new Date().toISOString();
+      if (reason) b.reason = reason;
+      b.abort = undefined;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { Process } from '@soulbox/proto';
+
+/** One process run in the build sandbox. */
+export interface StepProcess {
+  cmd: string;
+  args: string[];
+  envs: Record<string, string>;
+  cwd: string;
+  user: string;
+}
+
+/**
+ * Runs a process through envd's Process service on the sandbox's unix socket (no data
+ * plane: the build runs inside the server) and passes each complete output line on.
+ * Resolves with the exit code; -1 when killed by a signal.
+ */
+export async function runStep(
+  envdSocket: string,
+  p: StepProcess,
+  onLine: (stream: 'stdout' | 'stderr', line: string) => void,
+  signal: AbortSignal,
+): Promise<{ exitCode: number; status: string }> {
+  const transport = createConnectTransport({
+    baseUrl: 'http://envd',
+    httpVersion: '1.1',
+    nodeOptions: { socketPath: envdSocket },
+  });
+  const client = createClient(Process, transport);
+  const partial = { stdout: '', stderr: '' };
+  const feed = (stream: 'stdout' | 'stderr', text: string, flush: boolean) => {
+    const lines = (partial[stream] + text).split(/\r?\n|\r/);
+    partial[stream] = flush ? '' : (lines.pop() ?? '');
+    for (const l of lines) if (l !== '' || !flush) onLine(stream, l);
+  };
+  const decoder = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  let end: { exitCode: number; status: string } | undefined;
+  const stream = client.start(
+    { process: { cmd: p.cmd, args: p.args, envs: p.envs, cwd: p.cwd }, stdin: false },
+    // No deadline per step: a long apt-get is normal. The build's own signal bounds it.
+    { headers: { authorization: `Basic ${Buffer.from(`${p.user}:`).toString('base64')}` }, signal },
+  );
+  for await (const msg of stream) {
+    const ev = msg.event?.event;
+    if (ev?.case === 'data') {
+      const out = ev.value.output;
+      if (out.case === 'stdout' || out.case === 'stderr')
+        feed(out.case, decoder[out.case].decode(out.value, { stream: true }), false);
+    } else if (ev?.case === 'end') {
+      end = { exitCode: ev.value.exitCode, status: ev.value.status };
+    }
+  }
+  feed('stdout', '', true);
+  feed('stderr', '', true);
+  if (!end) throw new Error('the process stream ended without an exit status');
+  return end;
+}
+
+/** Uploads a host file into the sandbox through envd's `POST /files` (octet-stream), as root. */
+export function uploadToSandbox(envdSocket: string, hostFile: string, sandboxPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const size = fs.statSync(hostFile).size;
+    const query = new URLSearchParams({ path: sandboxPath, username: 'root' });
+    const req = http.request(
+      {
+        socketPath: envdSocket,
+        method: 'POST',
+        path: `/files?${query}`,
+        headers: { 'content-type': 'application/octet-stream', 'content-length': size },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode === 200) resolve();
+          else
+            reject(
+              new Error(`upload to ${sandboxPath} failed (${res.statusCode}): ${Buffer.concat(chunks)}`),
+            );
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    fs.createReadStream(hostFile).on('error', reject).pipe(req);
+  });
+}
