@@ -4,16 +4,7 @@ import { after, describe, it } from 'node:test';
 import { run } from '../../src/util/exec.js';
 import { type ChildServer, startChildServer } from '../helpers/child-server.js';
 import { TEST_DATA_DIR } from '../helpers/harness.js';
-
-async function api(s: ChildServer, method: string, p: string, body?: unknown) {
-  const r = await fetch(`${s.url}${p}`, {
-    method,
-    headers: { 'x-api-key': s.apiKey, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
-}
+import { api, killAll } from '../helpers/rest.js';
 
 function overlayMounted(id: string): boolean {
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').includes(`/sandboxes/${id}/rootfs`);
@@ -24,10 +15,7 @@ describe('crash and restart', () => {
   after(async () => {
     // Whatever happened above, leave no sandbox behind.
     if (server) {
-      const list = await api(server, 'GET', '/v2/sandboxes').catch(() => undefined);
-      for (const sb of (list?.json as unknown as { sandboxID: string }[] | undefined) ?? []) {
-        await api(server, 'DELETE', `/sandboxes/${sb.sandboxID}`);
-      }
+      await killAll(server);
       await server.stop();
     }
   });

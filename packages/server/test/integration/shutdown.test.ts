@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { type ChildServer, startChildServer } from '../helpers/child-server.js';
-
-async function api(s: ChildServer, method: string, p: string, body?: unknown) {
-  const r = await fetch(`${s.url}${p}`, {
-    method,
-    headers: { 'x-api-key': s.apiKey, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
-}
+import { api, killAll } from '../helpers/rest.js';
 
 async function exec(s: ChildServer, id: string, token: string, cmd: string): Promise<string> {
   const body = JSON.stringify({ process: { cmd: '/bin/bash', args: ['-l', '-c', cmd] }, stdin: false });
@@ -45,10 +36,7 @@ describe('graceful shutdown', () => {
   let server: ChildServer | undefined;
   after(async () => {
     if (server) {
-      const list = await api(server, 'GET', '/v2/sandboxes').catch(() => undefined);
-      for (const sb of (list?.json as unknown as { sandboxID: string }[] | undefined) ?? []) {
-        await api(server, 'DELETE', `/sandboxes/${sb.sandboxID}`);
-      }
+      await killAll(server);
       await server.stop();
     }
   });
