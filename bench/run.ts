@@ -221,7 +221,8 @@ async function main(): Promise<void> {
   }
   if (want('pool')) await poolBenchmarks(report, N);
   if (want('density')) await densityBenchmarks(report, Number(process.env.SOULBOX_BENCH_DENSITY ?? 1000));
-  if (want('governance')) await governanceBenchmarks(report, Number(process.env.SOULBOX_BENCH_AUTH_N ?? 2000));
+  if (want('governance'))
+    await governanceBenchmarks(report, Number(process.env.SOULBOX_BENCH_AUTH_N ?? 2000));
   report.finish();
 }
 

@@ -1,6 +1,8 @@
 // Produces packages/envd/bundle/, the self-contained directory the server copies to
 // /.soulbox/envd/ inside every sandbox (run after `tsc -b`):
 //   envd.cjs                      esbuild bundle of src/main.ts (node-pty stays external)
+//   js-kernel.cjs                 the code interpreter's Node kernel (acorn, sucrase inside)
+//   python-startup.py             run by the code interpreter's IPython kernels at start
 //   envd_native.node, envd-exec   native pieces (scripts/build-native.mjs)
 //   node_modules/node-pty/        node-pty's Linux runtime files only
 import {
@@ -44,7 +46,24 @@ const result = await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
-for (const file of result.outputFiles) {
+// A process of its own per JavaScript context, so it is a separate file: envd never loads it.
+const kernel = await build({
+  entryPoints: [join(packageDir, 'src', 'interpreter', 'node-kernel', 'kernel-main.ts')],
+  outfile: join(bundleDir, 'js-kernel.cjs'),
+  write: false,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+const startup = readFileSync(join(packageDir, 'kernels', 'python-startup.py'));
+for (const file of [
+  ...result.outputFiles,
+  ...kernel.outputFiles,
+  { path: join(bundleDir, 'python-startup.py'), contents: startup },
+]) {
   const tmp = `${file.path}.${process.pid}.tmp`;
   writeFileSync(tmp, file.contents);
   renameSync(tmp, file.path);

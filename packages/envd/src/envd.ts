@@ -9,6 +9,7 @@ import { closeUnix, dropConnections, listenUnix, stopListening } from './http/un
 import { createJsonLogger, type Logger } from './log/logger.js';
 import { type EnvdNative, EXEC_HELPER_FILE, loadNative, nativeDir } from './native/envd-native.js';
 import { createProcessManager, type ProcessManager } from './process/process-manager.js';
+import type { Interpreter } from './interpreter/start-interpreter.js';
 import { createSandboxState, type SandboxState } from './state/sandbox-state.js';
 import { createUserDb, resolveUser, type UserDb } from './users/user-db.js';
 import { waitAtMost } from './util/wait-at-most.js';
@@ -37,6 +38,8 @@ export interface Envd {
   readonly state: SandboxState;
   readonly processes: ProcessManager;
   readonly native: EnvdNative;
+  /** True for pids libuv or node-pty collect (processes and kernels): the reaper skips them. */
+  ownsPid(pid: number): boolean;
   /** Terminates processes, ends streams and tunnels, closes both servers, removes the sockets. */
   close(): Promise<void>;
 }
@@ -78,6 +81,20 @@ export async function startEnvd(options: EnvdOptions): Promise<Envd> {
   });
   const control = createControlServer(state, logger);
 
+  // Listening before envd reports ready, so the SDK's first runCode finds the port open.
+  // Loaded only in code-interpreter sandboxes; kernels keep starting in the background.
+  let interpreter: Interpreter | undefined;
+  if (options.config.codeInterpreter) {
+    const { startInterpreter } = await import('./interpreter/start-interpreter.js');
+    interpreter = await startInterpreter({
+      state,
+      users,
+      helperPath: join(dir, EXEC_HELPER_FILE),
+      bundleDir: dir,
+      logger,
+    });
+  }
+
   const envdSocketPath = join(options.config.socketDir, ENVD_SOCKET_NAME);
   const controlSocketPath = join(options.config.socketDir, CONTROL_SOCKET_NAME);
   await listenUnix(publicServer, envdSocketPath);
@@ -100,11 +117,12 @@ export async function startEnvd(options: EnvdOptions): Promise<Envd> {
     state,
     processes,
     native,
+    ownsPid: (pid) => processes.ownsPid(pid) || (interpreter?.ownsPid(pid) ?? false),
     close() {
       closing ??= (async () => {
         // No new requests; open streams stay up so clients still get their end events.
         const closed = Promise.all([stopListening(publicServer), stopListening(control.server)]);
-        await processes.shutdown(options.shutdownGraceMs ?? 2000);
+        await Promise.all([processes.shutdown(options.shutdownGraceMs ?? 2000), interpreter?.close()]);
         shutdown.abort();
         watchers.closeAll();
         // Let the last events and end-of-stream messages reach the clients, then cut.

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
 
   const envd = await startEnvd({ config: startup.config, pathEnv: startup.pathEnv, logger });
   const reaper = isInit
-    ? startZombieReaper({ native: envd.native, ownsPid: envd.processes.ownsPid, logger })
+    ? startZombieReaper({ native: envd.native, ownsPid: envd.ownsPid, logger })
     : undefined;
   installShutdownHandlers({
     logger,

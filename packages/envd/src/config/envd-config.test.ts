@@ -16,6 +16,7 @@ describe('parseEnvdConfig', () => {
       defaultUser: 'user',
       defaultWorkdir: '/home/user',
       childOomScoreAdj: undefined,
+      codeInterpreter: false,
     });
   });
 
@@ -28,9 +29,11 @@ describe('parseEnvdConfig', () => {
       defaultUser: 'root',
       defaultWorkdir: null,
       childOomScoreAdj: -500,
+      codeInterpreter: true,
     });
     assert.equal(config.defaultWorkdir, undefined);
     assert.equal(config.childOomScoreAdj, -500);
+    assert.equal(config.codeInterpreter, true);
     assert.equal(
       parseEnvdConfig({ sandboxId: 's', templateId: 't', defaultWorkdir: '' }).defaultWorkdir,
       undefined,
@@ -48,6 +51,7 @@ describe('parseEnvdConfig', () => {
       [{ sandboxId: 's', templateId: 't', defaultWorkdir: 'home' }, 'defaultWorkdir'],
       [{ sandboxId: 's', templateId: 't', childOomScoreAdj: 1001 }, 'childOomScoreAdj'],
       [{ sandboxId: 's', templateId: 't', defaultUser: '' }, 'defaultUser'],
+      [{ sandboxId: 's', templateId: 't', codeInterpreter: 'yes' }, 'codeInterpreter'],
     ];
     for (const [input, setting] of bad) {
       assert.throws(

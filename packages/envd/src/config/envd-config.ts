@@ -30,6 +30,12 @@ export interface EnvdConfig {
   readonly defaultWorkdir: string | undefined;
   /** If set, written to `/proc/<pid>/oom_score_adj` of every spawned process (-1000…1000). */
   readonly childOomScoreAdj?: number | undefined;
+  /**
+   * Serve the code interpreter (`@e2b/code-interpreter`) on 127.0.0.1:49999 and start the
+   * default python and javascript kernels at boot. Set for `code-interpreter-v1` sandboxes.
+   * @default false
+   */
+  readonly codeInterpreter: boolean;
 }
 
 /** The JSON shape the server writes (optional keys take the defaults above). */
@@ -41,6 +47,7 @@ export interface EnvdConfigFile {
   defaultUser?: string;
   defaultWorkdir?: string | null;
   childOomScoreAdj?: number;
+  codeInterpreter?: boolean;
 }
 
 export const DEFAULT_SOCKET_DIR = '/run/soulbox';
@@ -67,6 +74,7 @@ const KNOWN_KEYS = new Set([
   'defaultUser',
   'defaultWorkdir',
   'childOomScoreAdj',
+  'codeInterpreter',
 ]);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -117,6 +125,13 @@ function parseOomScoreAdj(value: unknown): number | undefined {
   return value;
 }
 
+function parseBoolean(input: Record<string, unknown>, key: string, fallback: boolean): boolean {
+  const value = input[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new EnvdConfigError(key, 'must be true or false');
+  return value;
+}
+
 /**
  * Validates parsed JSON into an {@link EnvdConfig}, applying defaults.
  * Unknown keys are rejected so a typo in the server fails loudly at start-up.
@@ -137,5 +152,6 @@ export function parseEnvdConfig(input: unknown): EnvdConfig {
     defaultUser: optionalString(input, 'defaultUser', DEFAULT_USER),
     defaultWorkdir: parseWorkdir(input.defaultWorkdir),
     childOomScoreAdj: parseOomScoreAdj(input.childOomScoreAdj),
+    codeInterpreter: parseBoolean(input, 'codeInterpreter', false),
   };
 }

@@ -179,6 +179,7 @@ export async function startTestEnvd(options: TestEnvdOptions = {}): Promise<Test
     defaultUser: options.defaultUser ?? defaultAccount.name,
     defaultWorkdir: workDir,
     childOomScoreAdj: options.childOomScoreAdj,
+    codeInterpreter: false,
   };
   // Internal errors are bugs: the fixture records them and close() fails the suite.
   const internalErrors: string[] = [];

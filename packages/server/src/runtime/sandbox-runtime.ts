@@ -49,6 +49,8 @@ export interface EnvdInitConfig {
   defaultWorkdir: string;
   /** Written to each child's oom_score_adj, since children inherit envd's protected score. */
   childOomScoreAdj: number;
+  /** Serve the code interpreter on port 49999 (code-interpreter templates). */
+  codeInterpreter?: boolean;
 }
 
 /** Parameters of one sandbox start. */

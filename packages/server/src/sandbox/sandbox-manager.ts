@@ -122,9 +122,12 @@ export interface SandboxManager extends EventEmitter {
 
 const LIVE: readonly SandboxState[] = ['starting', 'pooled', 'running', 'paused'];
 
-/** envd's start-up settings for a sandbox of SoulBox's base layout. */
-/** envd's init config; a template built from a Dockerfile brings its ENV, USER and WORKDIR. */
-function envdInit(rec: SandboxRecord, config: TemplateRootfs['config']) {
+/**
+ * envd's init config; a template built from a Dockerfile brings its ENV, USER and WORKDIR,
+ * and code-interpreter templates turn on envd's port-49999 service.
+ */
+function envdInit(rec: SandboxRecord, template: TemplateRootfs) {
+  const config = template.config;
   return {
     sandboxId: rec.id,
     templateId: rec.templateId,
@@ -133,6 +136,7 @@ function envdInit(rec: SandboxRecord, config: TemplateRootfs['config']) {
     defaultWorkdir: config?.workdir ?? '/home/user',
     // User processes go first when the sandbox runs out of memory (envd stays at 0 or below).
     childOomScoreAdj: 500,
+    ...(template.codeInterpreter ? { codeInterpreter: true } : {}),
   };
 }
 
@@ -304,7 +308,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
           netIndex: rec.netIndex,
           diskProjectId: rec.diskProjectId,
           egress: rec.egress,
-          envd: envdInit(rec, template.config),
+          envd: envdInit(rec, template),
         });
       } catch (err) {
         o.store.updateSandbox(rec.id, { state: 'killed', killedAt: new Date().toISOString() });

@@ -113,7 +113,7 @@ const MAX_FRAME_BYTES = 256 * 1024 * 1024;
  * returns what became complete.
  */
 export class ZmtpReader {
-  #buffer = Buffer.alloc(0);
+  #buffer: Buffer = Buffer.alloc(0);
   #greeting: Buffer | undefined;
 
   /** The peer's greeting, once 64 bytes have arrived. */
