@@ -36,7 +36,12 @@ export async function poolBenchmarks(r: Report, n: number): Promise<void> {
       }),
       'p50 ≤ 20 ms, p99 ≤ 60 ms',
     );
-    r.value('pool: warm hits during the warm run', t.server.sandboxes.pool.hits - hits, 'count', `${size} (incl. 2 warm-up)`);
+    r.value(
+      'pool: warm hits during the warm run',
+      t.server.sandboxes.pool.hits - hits,
+      'count',
+      `${size} (incl. 2 warm-up)`,
+    );
     await Promise.all(boxes.map((b) => b.kill()));
   } finally {
     await t.close();

@@ -32,7 +32,12 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down; sandboxes keep running and are adopted at the next start', { signal });
+    logger.info(
+      config.shutdown.killSandboxes
+        ? 'shutting down; killing sandboxes'
+        : 'shutting down; sandboxes keep running and are adopted at the next start',
+      { signal },
+    );
     server.close({ killSandboxes: config.shutdown.killSandboxes }).then(
       () => process.exit(0),
       (err) => {
