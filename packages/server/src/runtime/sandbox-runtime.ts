@@ -76,6 +76,8 @@ export interface StartSandboxParams {
 export interface SandboxResources {
   diskProjectId: number | null;
   netIndex: number | null;
+  /** Whether it had outbound rules (unknown after a crash: pass true to be safe). */
+  egress: boolean;
 }
 
 /** Options for {@link createSandboxRuntime}. */
@@ -194,36 +196,40 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
   const destroy = async (id: string, res: SandboxResources): Promise<void> => {
     const p = paths(id);
     const { diskProjectId, netIndex } = res;
-    const steps: [string, () => Promise<void>][] = [
-      ['container', () => o.runc.delete(containerId(id))],
-      ['overlay', () => unmountOverlay(p.rootfs)],
-      [
-        'egress rules',
-        async () => {
-          if (netIndex !== null)
-            await removeEgressPolicy(o.network.bridge, id, o.network.subnet.addressOf(netIndex));
-        },
-      ],
-      ['network', () => destroySandboxNetwork(id)],
-      ['writable layer', () => o.disk.removeLimitedDir(p.fsDir, diskProjectId)],
-      [
-        'files',
-        async () => {
-          // Never delete through a still-mounted rootfs: that would wipe the template.
-          if (isMountPoint(p.rootfs)) throw new Error(`${p.rootfs} is still mounted`);
-          await fs.promises.rm(p.dir, { recursive: true, force: true });
-        },
-      ],
-    ];
     let firstError: unknown;
-    for (const [what, step] of steps) {
+    const step = async (what: string, fn: () => Promise<void>): Promise<boolean> => {
       try {
-        await step();
+        await fn();
+        return true;
       } catch (err) {
         log.error('sandbox cleanup step failed', { sandboxId: id, step: what, err });
         firstError ??= err;
+        return false;
       }
-    }
+    };
+    // The container goes first: nothing may still use the mounts or the netns. Then storage and
+    // network come apart side by side; the directory goes last.
+    await step('container', () => o.runc.delete(containerId(id)));
+    await Promise.all([
+      (async () => {
+        if (await step('overlay', () => unmountOverlay(p.rootfs))) {
+          await step('writable layer', () => o.disk.removeLimitedDir(p.fsDir, diskProjectId));
+        }
+      })(),
+      (async () => {
+        if (netIndex !== null && res.egress) {
+          await step('egress rules', () =>
+            removeEgressPolicy(o.network.bridge, id, o.network.subnet.addressOf(netIndex)),
+          );
+        }
+        await step('network', () => destroySandboxNetwork(id));
+      })(),
+    ]);
+    await step('files', async () => {
+      // Never delete through a still-mounted rootfs: that would wipe the template.
+      if (isMountPoint(p.rootfs)) throw new Error(`${p.rootfs} is still mounted`);
+      await fs.promises.rm(p.dir, { recursive: true, force: true });
+    });
     if (firstError) throw firstError;
   };
 
@@ -306,7 +312,11 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
       } catch (err) {
         const tail = fs.existsSync(p.log) ? fs.readFileSync(p.log, 'utf8').slice(-2000) : '';
         log.error('sandbox start failed', { sandboxId: s.sandboxId, err, envdLog: tail });
-        await destroy(s.sandboxId, { diskProjectId: s.diskProjectId, netIndex: s.netIndex }).catch(() => {});
+        await destroy(s.sandboxId, {
+          diskProjectId: s.diskProjectId,
+          netIndex: s.netIndex,
+          egress: hasEgressRules(s.egress),
+        }).catch(() => {});
         if (err instanceof SoulBoxError) throw err;
         throw new SoulBoxError('SANDBOX_START_FAILED', `sandbox failed to start: ${(err as Error).message}`, {
           cause: err,

@@ -38,7 +38,7 @@ export async function reconcileSandboxes(o: {
     });
     o.store.updateSandbox(rec.id, { state: 'killed', killedAt: new Date().toISOString() });
     await o.runtime
-      .destroy(rec.id, { diskProjectId: rec.diskProjectId, netIndex: rec.netIndex })
+      .destroy(rec.id, { diskProjectId: rec.diskProjectId, netIndex: rec.netIndex, egress: true })
       .catch((err) => log.error('cleanup failed', { sandboxId: rec.id, err }));
   }
   const orphans = new Set([...containers.keys(), ...o.runtime.listDirs()].filter((id) => !keep.has(id)));
@@ -46,7 +46,11 @@ export async function reconcileSandboxes(o: {
     const rec = o.store.getSandbox(id);
     log.warn('removing orphaned sandbox resources', { sandboxId: id });
     await o.runtime
-      .destroy(id, { diskProjectId: rec?.diskProjectId ?? null, netIndex: rec?.netIndex ?? null })
+      .destroy(id, {
+        diskProjectId: rec?.diskProjectId ?? null,
+        netIndex: rec?.netIndex ?? null,
+        egress: true,
+      })
       .catch((err) => log.error('cleanup failed', { sandboxId: id, err }));
   }
   if (adopted.length) log.info('adopted running sandboxes', { count: adopted.length });

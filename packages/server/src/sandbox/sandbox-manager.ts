@@ -220,7 +220,11 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
 
   const destroyResources = async (rec: SandboxRecord) => {
     sampler.untrack(rec.id);
-    await o.runtime.destroy(rec.id, { diskProjectId: rec.diskProjectId, netIndex: rec.netIndex });
+    await o.runtime.destroy(rec.id, {
+      diskProjectId: rec.diskProjectId,
+      netIndex: rec.netIndex,
+      egress: hasEgressRules(rec.egress),
+    });
   };
 
   const killNow = (id: string, reason = 'killed') =>
