@@ -1,8 +1,20 @@
 import type Database from 'better-sqlite3';
-import type { ApiKeyRecord } from './types.js';
-
-/** An API key with the user it was issued to, if any. */
-export interface KeyRecord extends ApiKeyRecord {
+/** A stored API key (only a hash of the secret is kept), with the user it was issued to, if any. */
+export interface KeyRecord {
+  id: string;
+  tenantId: string;
+  name: string;
+  /** First characters of the key, shown for identification. */
+  prefix: string;
+  /** sha256 of the whole key, hex. */
+  hash: string;
+  role: string;
+  /** Permission subset for scoped keys; null = the role's permissions. */
+  scopes: string[] | null;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
   userId: string | null;
 }
 

@@ -9,11 +9,9 @@ export {
 } from './sqlite-store.js';
 export type { TenantDetail, TenantQuotas, TenantStore } from './tenant-store.js';
 export type {
-  ApiKeyRecord,
   NetworkMode,
   QosClass,
   SandboxRecord,
   SandboxState,
-  TenantRecord,
 } from './types.js';
 export type { MeterState, UsageDelta, UsageStore, UsageTotal } from './usage-store.js';

@@ -5,7 +5,7 @@ import { type AuditStore, createAuditStore } from './audit-store.js';
 import { createIdentityStore, type IdentityStore } from './identity-store.js';
 import { MIGRATIONS } from './migrations.js';
 import { createTenantStore, type TenantStore } from './tenant-store.js';
-import type { ApiKeyRecord, SandboxRecord, SandboxState, TenantRecord } from './types.js';
+import type { SandboxRecord, SandboxState } from './types.js';
 import { createUsageStore, type UsageStore } from './usage-store.js';
 
 /** The tenant every single-tenant installation uses. */
@@ -33,20 +33,6 @@ interface SandboxRow {
   killed_at: string | null;
 }
 
-interface KeyRow {
-  id: string;
-  tenant_id: string;
-  name: string;
-  prefix: string;
-  hash: string;
-  role: string;
-  scopes: string | null;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
 function toSandbox(r: SandboxRow): SandboxRecord {
   return {
     id: r.id,
@@ -71,22 +57,6 @@ function toSandbox(r: SandboxRow): SandboxRecord {
   };
 }
 
-function toKey(r: KeyRow): ApiKeyRecord {
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    name: r.name,
-    prefix: r.prefix,
-    hash: r.hash,
-    role: r.role,
-    scopes: r.scopes === null ? null : (JSON.parse(r.scopes) as string[]),
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-  };
-}
-
 /** Filters for {@link Store.listSandboxes}. */
 export interface SandboxListQuery {
   tenantId?: string;
@@ -108,11 +78,6 @@ export interface Store {
   countByState(): Record<string, number>;
   /** Lowest free index in [min, max] among live sandboxes, or null when all are taken. */
   allocate(column: 'net_index' | 'disk_project_id', min: number, max: number): number | null;
-  getTenant(id: string): TenantRecord | undefined;
-  insertKey(rec: ApiKeyRecord): void;
-  findKeyByHash(hash: string): ApiKeyRecord | undefined;
-  touchKey(id: string, at: string): void;
-  listKeys(tenantId: string): ApiKeyRecord[];
   /** Tenants with quotas (identity and governance). */
   readonly tenants: TenantStore;
   /** API keys, users and tenant roles. */
@@ -254,42 +219,6 @@ export function openStore(options: StoreOptions): Store {
         candidate++;
       }
       return candidate <= max ? candidate : null;
-    },
-    getTenant(id) {
-      const r = db.prepare('SELECT id, name, created_at FROM tenants WHERE id = ?').get(id) as
-        | { id: string; name: string; created_at: string }
-        | undefined;
-      return r ? { id: r.id, name: r.name, createdAt: r.created_at } : undefined;
-    },
-    insertKey(rec) {
-      db.prepare(
-        `INSERT INTO api_keys (id, tenant_id, name, prefix, hash, role, scopes, created_at, expires_at, last_used_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        rec.id,
-        rec.tenantId,
-        rec.name,
-        rec.prefix,
-        rec.hash,
-        rec.role,
-        rec.scopes === null ? null : JSON.stringify(rec.scopes),
-        rec.createdAt,
-        rec.expiresAt,
-        rec.lastUsedAt,
-        rec.revokedAt,
-      );
-    },
-    findKeyByHash(hash) {
-      const r = db.prepare('SELECT * FROM api_keys WHERE hash = ?').get(hash) as KeyRow | undefined;
-      return r ? toKey(r) : undefined;
-    },
-    touchKey(id, at) {
-      db.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id);
-    },
-    listKeys(tenantId) {
-      return (
-        db.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at').all(tenantId) as KeyRow[]
-      ).map(toKey);
     },
     tenants: createTenantStore(db),
     identities: createIdentityStore(db),

@@ -39,28 +39,3 @@ export interface SandboxRecord {
   endAt: string;
   killedAt: string | null;
 }
-
-/** A stored API key (only a hash of the secret is kept). */
-export interface ApiKeyRecord {
-  id: string;
-  tenantId: string;
-  name: string;
-  /** First characters of the key, shown for identification. */
-  prefix: string;
-  /** sha256 of the whole key, hex. */
-  hash: string;
-  role: string;
-  /** Permission subset for scoped keys; null = the role's permissions. */
-  scopes: string[] | null;
-  createdAt: string;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** A tenant (E2B's "team"): the owner of sandboxes, keys and templates. */
-export interface TenantRecord {
-  id: string;
-  name: string;
-  createdAt: string;
-}
