@@ -5,6 +5,7 @@ import { createConnectTransport } from '@connectrpc/connect-node';
 import { Process } from '@soulbox/proto';
 import { Sandbox } from 'e2b';
 import { createSandbox, startTestServer, type TestServer } from '../packages/server/test/helpers/harness.js';
+import { codeBenchmarks } from './code.js';
 import { densityBenchmarks, poolBenchmarks } from './density.js';
 import { bareBundle, spawnWait } from './floor.js';
 import { governanceBenchmarks } from './governance.js';
@@ -188,7 +189,7 @@ async function floorBenchmarks(templateRootfs: string): Promise<void> {
 }
 
 /** Sections, selectable on the command line: `npm run bench -- runtime sdk`. Default: all. */
-const SECTIONS = ['runtime', 'sdk', 'floor', 'pool', 'density', 'governance'] as const;
+const SECTIONS = ['runtime', 'sdk', 'floor', 'pool', 'code', 'density', 'governance'] as const;
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).filter((a) => (SECTIONS as readonly string[]).includes(a));
@@ -208,6 +209,7 @@ async function main(): Promise<void> {
     }
   }
   if (want('pool')) await poolBenchmarks(report, N);
+  if (want('code')) await codeBenchmarks(report, N);
   if (want('density')) await densityBenchmarks(report, Number(process.env.SOULBOX_BENCH_DENSITY ?? 1000));
   if (want('governance'))
     await governanceBenchmarks(report, Number(process.env.SOULBOX_BENCH_AUTH_N ?? 2000));

@@ -76,8 +76,6 @@ interface Context {
 
 const RAW_TAIL_CHARS = 2000;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** Keeps contexts (one kernel each), their default per language, and their executions. */
 export function createContexts(options: ContextsOptions): Contexts {
   const { launch, state, logger } = options;
@@ -100,8 +98,15 @@ export function createContexts(options: ContextsOptions): Contexts {
     const started = launch(ctx.info.language, ctx.info.cwd, (stream, text) => {
       if (stream === 'stderr') ctx.rawTail = (ctx.rawTail + text).slice(-RAW_TAIL_CHARS);
       if (ctx.rawSink) ctx.rawSink({ type: stream, text });
-      else logger.info('interpreter.kernel_output', { contextId: ctx.info.id, stream, text: text.slice(0, 500) });
+      else
+        logger.info('interpreter.kernel_output', {
+          contextId: ctx.info.id,
+          stream,
+          text: text.slice(0, 500),
+        });
     }).catch((error: unknown) => {
+      // A bad request (a cwd that does not exist) stays what it is: a 400.
+      if (error instanceof EnvdError && error.code === 'INVALID_ARGUMENT') throw error;
       const tail = ctx.rawTail.trim();
       const reason = error instanceof Error ? error.message : String(error);
       throw new EnvdError(
@@ -196,17 +201,18 @@ export function createContexts(options: ContextsOptions): Contexts {
     if (request.signal.aborted) return;
     ctx.rawSink = onOutput;
     let finished = false;
+    let graceTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
       if (finished) return;
       kernel.interrupt();
       // A cell that ignores the interrupt (a C loop, a swallowed KeyboardInterrupt) would
       // block the context for good: replace the kernel after a grace period.
-      void sleep(graceMs).then(() => {
+      graceTimer = setTimeout(() => {
         if (finished || ctx.kernel !== kernelPromise || ctx.removed) return;
         logger.warn('interpreter.interrupt_timeout', { contextId: ctx.info.id, graceMs });
         startKernel(ctx).catch(() => {});
         void kernel.kill();
-      });
+      }, graceMs);
     };
     request.signal.addEventListener('abort', onAbort, { once: true });
     try {
@@ -225,6 +231,7 @@ export function createContexts(options: ContextsOptions): Contexts {
       ctx.notice = undefined;
     } finally {
       finished = true;
+      clearTimeout(graceTimer);
       ctx.rawSink = undefined;
       request.signal.removeEventListener('abort', onAbort);
     }
@@ -252,7 +259,13 @@ export function createContexts(options: ContextsOptions): Contexts {
     },
 
     async whenReady(id) {
-      await find(id).kernel;
+      const ctx = find(id);
+      try {
+        await ctx.kernel;
+      } catch {
+        // A kernel that failed to start (at boot, say) gets another chance on each request.
+        await startKernel(ctx);
+      }
     },
 
     execute(id, request, onOutput) {

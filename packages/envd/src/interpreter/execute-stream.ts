@@ -5,8 +5,17 @@ import { resultLine } from './result-fields.js';
 /** Upstream's keepalive period: a write every 5 s also reveals a client that went away. */
 export const KEEPALIVE_INTERVAL_MS = 5000;
 
+/**
+ * Output waiting for a slow client beyond this is dropped (errors and counts still go out):
+ * envd is PID 1 with a small heap and cannot hold a cell's unbounded output.
+ */
+export const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+
 /** The NDJSON line for one kernel output (spec §4.3). */
-export function outputLine(output: KernelOutput, now: () => Date = () => new Date()): Record<string, unknown> {
+export function outputLine(
+  output: KernelOutput,
+  now: () => Date = () => new Date(),
+): Record<string, unknown> {
   switch (output.type) {
     case 'stdout':
     case 'stderr':
@@ -33,6 +42,7 @@ export interface ExecuteStream {
 export function openExecuteStream(
   res: ServerResponse,
   keepaliveMs: number = KEEPALIVE_INTERVAL_MS,
+  maxPendingBytes: number = MAX_PENDING_BYTES,
 ): ExecuteStream {
   res.writeHead(200, {
     'Content-Type': 'application/x-ndjson',
@@ -46,8 +56,20 @@ export function openExecuteStream(
   const timer = setInterval(() => send({ type: 'keepalive' }), keepaliveMs);
   timer.unref();
   res.once('close', () => clearInterval(timer));
+  let dropping = false;
   return {
-    write: (output) => send(outputLine(output)),
+    write(output) {
+      const bulky = output.type === 'stdout' || output.type === 'stderr' || output.type === 'result';
+      if (bulky && res.writableLength > maxPendingBytes) {
+        if (!dropping) {
+          dropping = true;
+          send(outputLine({ type: 'stderr', text: '[output dropped: the client is reading too slowly]\n' }));
+        }
+        return;
+      }
+      dropping = false;
+      send(outputLine(output));
+    },
     end() {
       clearInterval(timer);
       send({ type: 'end_of_execution' });

@@ -13,7 +13,10 @@ function sendText(res: ServerResponse, status: number, text: string): void {
     res.destroy();
     return;
   }
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -28,7 +31,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new EnvdError('INVALID_ARGUMENT', `body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES)
+      throw new EnvdError('INVALID_ARGUMENT', `body is larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
@@ -60,7 +64,13 @@ function envVars(body: Record<string, unknown>): Record<string, string> {
   }
   const out: Record<string, string> = {};
   for (const [name, v] of Object.entries(value)) {
-    if (name === '' || name.includes('=') || name.includes('\0') || typeof v !== 'string' || v.includes('\0')) {
+    if (
+      name === '' ||
+      name.includes('=') ||
+      name.includes('\0') ||
+      typeof v !== 'string' ||
+      v.includes('\0')
+    ) {
       throw new EnvdError('INVALID_ARGUMENT', `env_vars.${name} is not a valid environment variable`);
     }
     out[name] = v;
@@ -113,7 +123,10 @@ export function createInterpreterHandler(
       if (path === '/contexts' && method === 'GET') return sendJson(res, contexts.list());
       if (path === '/contexts' && method === 'POST') {
         const body = await readJson(req);
-        return sendJson(res, await contexts.create(optionalString(body, 'language'), optionalString(body, 'cwd')));
+        return sendJson(
+          res,
+          await contexts.create(optionalString(body, 'language'), optionalString(body, 'cwd')),
+        );
       }
       const match = /^\/contexts\/([^/]+)(\/restart)?$/.exec(path);
       if (match) {

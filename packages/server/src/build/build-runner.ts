@@ -270,6 +270,8 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
       steps: spec.steps,
       uidShift: d.uidShift,
       buildMs: Date.now() - started,
+      // A template built FROM code-interpreter-v1 keeps envd's code interpreter.
+      ...(parent.codeInterpreter ? { codeInterpreter: true } : {}),
     };
     await writeFile(path.join(workDir, 'template.json'), `${JSON.stringify(meta, null, 2)}\n`, {
       mode: 0o644,

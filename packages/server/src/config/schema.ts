@@ -99,13 +99,17 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Keep pre-started sandboxes so creates take ~ms. @default true */
       enabled: z.boolean().default(true),
-      /** Per template: ready sandboxes to keep, at least and at most (the create rate moves it between). */
+      /**
+       * Per template: ready sandboxes to keep, at least and at most (the create rate moves it
+       * between). `code-interpreter-v1` starts at 0, so nothing is built or started until it is
+       * used; pooled ones have their python and javascript kernels up already.
+       */
       templates: z
         .record(
           z.string(),
           z.strictObject({ min: z.number().int().min(0).max(1000), max: z.number().int().min(0).max(1000) }),
         )
-        .default({ base: { min: 2, max: 8 } }),
+        .default({ base: { min: 2, max: 8 }, 'code-interpreter-v1': { min: 0, max: 4 } }),
       /** Pooled sandboxes started at once (refills never run while user creates start cold). @default 1 */
       refillConcurrency: z.number().int().min(1).max(64).default(1),
       /** Below this much available host memory the pool empties and stops refilling. @default 1024 */

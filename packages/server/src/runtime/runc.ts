@@ -158,7 +158,8 @@ export function createRuncDriver(options: RuncDriverOptions = {}): RuncDriver {
         try {
           r = await call(['list', '--format', 'json']);
         } catch (err) {
-          if (attempt >= 4 || !(err instanceof CommandError && /no such file/i.test(err.result.stderr))) throw err;
+          if (attempt >= 4 || !(err instanceof CommandError && /no such file/i.test(err.result.stderr)))
+            throw err;
         }
       }
       const parsed = JSON.parse(r.stdout || 'null') as ContainerState[] | null;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BASE_RECIPE } from './base-recipe.js';
-import { RECIPES, recipeHash, resolveRecipe, type TemplateRecipe } from './recipe.js';
+import { canonicalTemplateName, RECIPES, recipeHash, resolveRecipe, type TemplateRecipe } from './recipe.js';
 
 const child: TemplateRecipe = {
   name: 'code-interpreter',
@@ -33,6 +33,25 @@ describe('resolveRecipe', () => {
     );
     assert.equal(resolved.packages.filter((p) => p === 'git').length, 1);
     assert.equal(resolved.packages.at(-1), 'python3-numpy');
+  });
+
+  it('resolves code-interpreter-v1 and its alias to one recipe on base, with the code interpreter on', () => {
+    const byAlias = resolveRecipe('code-interpreter');
+    const byName = resolveRecipe('code-interpreter-v1');
+    assert.ok(byAlias && byName);
+    assert.equal(byAlias.name, 'code-interpreter-v1');
+    assert.deepEqual(byAlias, byName);
+    assert.deepEqual(
+      byName.layers.map((l) => l.name),
+      ['base', 'code-interpreter-v1'],
+    );
+    assert.equal(byName.codeInterpreter, true);
+    assert.equal(resolveRecipe('base')?.codeInterpreter, false);
+    for (const pkg of ['python3-ipykernel', 'python3-matplotlib', 'python3-pandas', 'python3-numpy']) {
+      assert.ok(byName.packages.includes(pkg), pkg);
+    }
+    assert.equal(canonicalTemplateName('code-interpreter'), 'code-interpreter-v1');
+    assert.equal(canonicalTemplateName('my-template'), 'my-template');
   });
 
   it('rejects unknown names, unknown parents and loops', () => {

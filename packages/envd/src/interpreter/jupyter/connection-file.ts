@@ -29,7 +29,13 @@ export interface ConnectionFile {
  * follows a planted symlink), the file is written before it is handed to the kernel user.
  */
 export async function writeConnectionFile(owner: { uid: number; gid: number }): Promise<ConnectionFile> {
-  const [shell, iopub, stdin, control, hb] = (await freeTcpPorts(5)) as [number, number, number, number, number];
+  const [shell, iopub, stdin, control, hb] = (await freeTcpPorts(5)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const info: ConnectionInfo = {
     ip: '127.0.0.1',
     transport: 'tcp',

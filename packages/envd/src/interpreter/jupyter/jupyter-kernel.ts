@@ -1,6 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import { type Kernel, KernelDiedError, type KernelExit, type KernelOutput } from '../kernel.js';
 import type { KernelProcess } from '../kernel-process.js';
+import { MAX_FRAME_BYTES } from '../zmtp/zmtp-codec.js';
 import { connectZmtp, type ZmtpSocket, type ZmtpSocketType } from '../zmtp/zmtp-socket.js';
 import type { ConnectionFile } from './connection-file.js';
 import { createJupyterSession, type JupyterMessage } from './jupyter-message.js';
@@ -28,6 +29,8 @@ interface Pending {
   onIopub(msg: JupyterMessage): void;
   onReply(msg: JupyterMessage): void;
   onDeath(exit: KernelExit): void;
+  /** An iopub message was too large to read; the cell should hear that output is missing. */
+  onDropped?(bytes: number): void;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,7 +39,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function connectWhenListening(
   port: number,
   type: ZmtpSocketType,
-  onMessage: (frames: Buffer[]) => void,
+  onMessage: (frames: Buffer[], skippedBytes: number) => void,
   alive: () => boolean,
   deadline: number,
 ): Promise<ZmtpSocket> {
@@ -72,7 +75,14 @@ export async function startJupyterKernel(options: JupyterKernelOptions): Promise
     pending.clear();
   });
 
-  const route = (channel: 'shell' | 'iopub') => (frames: Buffer[]) => {
+  const route = (channel: 'shell' | 'iopub') => (frames: Buffer[], skippedBytes: number) => {
+    if (skippedBytes > 0) {
+      // Its parent header may be readable, but the signature covers the dropped frame: tell
+      // every running cell rather than trust it.
+      logger.warn('interpreter.message_dropped', { pid: proc.pid, channel, bytes: skippedBytes });
+      for (const p of pending.values()) p.onDropped?.(skippedBytes);
+      return;
+    }
     const msg = session.decode(frames);
     if (!msg) {
       logger.warn('interpreter.bad_message', { pid: proc.pid, channel });
@@ -99,7 +109,8 @@ export async function startJupyterKernel(options: JupyterKernelOptions): Promise
     proc.signal('SIGKILL');
     throw exit ? new KernelDiedError(exit) : error;
   }
-  const [shell, control] = sockets as [ZmtpSocket, ZmtpSocket, ZmtpSocket];
+  // control is connected (a kernel may expect it) but unused: interrupts are signals.
+  const [shell] = sockets as [ZmtpSocket, ZmtpSocket, ZmtpSocket];
 
   /** Sends a request; resolves with the reply once the kernel went idle for it as well. */
   const request = (
@@ -107,6 +118,7 @@ export async function startJupyterKernel(options: JupyterKernelOptions): Promise
     msgType: string,
     content: Record<string, unknown>,
     onIopub: (msg: JupyterMessage) => void = () => {},
+    onDropped?: (bytes: number) => void,
   ): Promise<JupyterMessage> => {
     if (exit) return Promise.reject(new KernelDiedError(exit));
     const { frames, msgId } = session.encode(msgType, content);
@@ -130,6 +142,7 @@ export async function startJupyterKernel(options: JupyterKernelOptions): Promise
           settle();
         },
         onDeath: (e) => reject(new KernelDiedError(e)),
+        ...(onDropped ? { onDropped } : {}),
       });
       channel.send(frames);
     });
@@ -169,22 +182,32 @@ export async function startJupyterKernel(options: JupyterKernelOptions): Promise
     pid: proc.pid,
     exited: proc.exited,
     async execute(code, onOutput: (o: KernelOutput) => void) {
+      // stop_on_error makes ipykernel abort requests that arrive shortly after a failed cell
+      // (its abort window outlives the idle status): the cell after an interrupt would be
+      // dropped. Cells are serialised here anyway, so nothing is queued that should stop.
       await request(
         shell,
         'execute_request',
-        { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+        {
+          code,
+          silent: false,
+          store_history: true,
+          user_expressions: {},
+          allow_stdin: false,
+          stop_on_error: false,
+        },
         (msg) => {
           const c = msg.content;
           switch (msg.header.msg_type) {
             case 'execute_input':
-              if (typeof c.execution_count === 'number') onOutput({ type: 'execution_count', count: c.execution_count });
+              if (typeof c.execution_count === 'number')
+                onOutput({ type: 'execution_count', count: c.execution_count });
               break;
             case 'stream':
               onOutput({ type: c.name === 'stderr' ? 'stderr' : 'stdout', text: String(c.text ?? '') });
               break;
             case 'execute_result':
             case 'display_data':
-            case 'update_display_data':
               onOutput({
                 type: 'result',
                 bundle: (c.data ?? {}) as Record<string, unknown>,
@@ -201,6 +224,11 @@ export async function startJupyterKernel(options: JupyterKernelOptions): Promise
               break;
           }
         },
+        (bytes) =>
+          onOutput({
+            type: 'stderr',
+            text: `[an output of ${Math.round(bytes / 2 ** 20)} MiB was dropped: one output may be at most ${MAX_FRAME_BYTES / 2 ** 20} MiB]\n`,
+          }),
       );
     },
     async setEnv(set, unset) {
@@ -213,15 +241,8 @@ export async function startJupyterKernel(options: JupyterKernelOptions): Promise
       proc.signal('SIGINT');
     },
     async kill() {
-      if (!exit) {
-        // Best effort: lets the kernel remove its own files; it gets SIGKILL right after.
-        try {
-          control.send(session.encode('shutdown_request', { restart: false }).frames);
-        } catch {
-          // The socket may already be gone.
-        }
-        proc.signal('SIGKILL');
-      }
+      // The state is being thrown away: no shutdown_request handshake, just end it.
+      proc.signal('SIGKILL');
       await proc.exited;
     },
   };

@@ -89,7 +89,8 @@ function children(node: AnyNode): AnyNode[] {
     if (key === 'loc' || key === 'range') continue;
     const items: unknown[] = Array.isArray(value) ? value : [value];
     for (const item of items) {
-      if (item && typeof item === 'object' && typeof (item as Node).type === 'string') out.push(item as AnyNode);
+      if (item && typeof item === 'object' && typeof (item as Node).type === 'string')
+        out.push(item as AnyNode);
     }
   }
   return out;
@@ -135,11 +136,17 @@ export function transformCell(cell: string): string {
     const named: string[] = [];
     for (const s of node.specifiers) {
       hoisted.add(s.local.name);
-      if (s.type === 'ImportDefaultSpecifier') parts.push(`${s.local.name} = ${RUNTIME}.default(${RUNTIME}.m);`);
+      if (s.type === 'ImportDefaultSpecifier')
+        parts.push(`${s.local.name} = ${RUNTIME}.default(${RUNTIME}.m);`);
       else if (s.type === 'ImportNamespaceSpecifier') parts.push(`${s.local.name} = ${RUNTIME}.m;`);
       else {
-        const imported = s.imported.type === 'Identifier' ? s.imported.name : JSON.stringify(s.imported.value);
-        named.push(s.imported.type === 'Identifier' ? `${imported}: ${s.local.name}` : `[${imported}]: ${s.local.name}`);
+        const imported =
+          s.imported.type === 'Identifier' ? s.imported.name : JSON.stringify(s.imported.value);
+        named.push(
+          s.imported.type === 'Identifier'
+            ? `${imported}: ${s.local.name}`
+            : `[${imported}]: ${s.local.name}`,
+        );
       }
     }
     if (named.length > 0) parts.push(`({${named.join(', ')}} = ${RUNTIME}.m);`);
@@ -149,40 +156,47 @@ export function transformCell(cell: string): string {
   const topLevel = (node: AnyNode, isLast: boolean): void => {
     switch (node.type) {
       case 'VariableDeclaration':
-        return declarationToAssignment(node);
+        declarationToAssignment(node);
+        break;
       case 'FunctionDeclaration':
         if (node.id) {
           hoisted.add(node.id.name);
           prologue.push(`globalThis.${node.id.name} = ${node.id.name};`);
         }
-        return;
+        break;
       case 'ClassDeclaration':
         if (node.id) {
           hoisted.add(node.id.name);
           edit(node.start, node.start, `${node.id.name} = `);
           edit(node.end, node.end, ';');
         }
-        return;
+        break;
       case 'ImportDeclaration':
         done.add(node);
-        return importDeclaration(node);
+        importDeclaration(node);
+        break;
       case 'ExportNamedDeclaration':
-        if (!node.declaration) return edit(node.start, node.end, ';');
-        edit(node.start, node.declaration.start, '');
-        return topLevel(node.declaration, false);
+        if (node.declaration) {
+          edit(node.start, node.declaration.start, '');
+          topLevel(node.declaration, false);
+        } else edit(node.start, node.end, ';');
+        break;
       case 'ExportDefaultDeclaration': {
         const d = node.declaration;
         if ((d.type === 'FunctionDeclaration' || d.type === 'ClassDeclaration') && d.id) {
           edit(node.start, d.start, '');
-          return topLevel(d, false);
+          topLevel(d, false);
+          break;
         }
         // Only the keywords go: the expression may start with a parenthesis of its own.
         const keywordsEnd = source.indexOf('default', node.start) + 'default'.length;
         edit(node.start, keywordsEnd, isLast ? 'return (' : 'void (');
-        return edit(statementEnd(node), statementEnd(node), ')');
+        edit(statementEnd(node), statementEnd(node), ')');
+        break;
       }
       case 'ExportAllDeclaration':
-        return edit(node.start, node.end, ';');
+        edit(node.start, node.end, ';');
+        break;
       case 'ExpressionStatement':
         // The statement's range, not the expression's: acorn leaves the parentheses of
         // `({a: 1})` outside the expression node.
@@ -190,9 +204,9 @@ export function transformCell(cell: string): string {
           edit(node.start, node.start, 'return (');
           edit(statementEnd(node), statementEnd(node), ')');
         }
-        return;
+        break;
       default:
-        return;
+        break;
     }
   };
 

@@ -25,7 +25,8 @@ export function bundleOf(value: unknown): Bundle {
   return { 'text/plain': plainText(value) };
 }
 
-const base64 = (data: string | Uint8Array) => (typeof data === 'string' ? data : Buffer.from(data).toString('base64'));
+const base64 = (data: string | Uint8Array) =>
+  typeof data === 'string' ? data : Buffer.from(data).toString('base64');
 
 /**
  * The `display` global of JavaScript contexts: `display(value)` shows a value as an extra

@@ -78,7 +78,12 @@ Object.defineProperty(globalThis, RUNTIME, {
   enumerable: false,
 });
 Object.defineProperty(globalThis, 'require', { get: requireFromCwd, configurable: true, enumerable: false });
-Object.defineProperty(globalThis, 'display', { value: display, writable: true, configurable: true, enumerable: false });
+Object.defineProperty(globalThis, 'display', {
+  value: display,
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});
 
 /** Rejects the pending cell when SIGINT arrives while it awaits. */
 let interruptPending: ((error: Error) => void) | undefined;
@@ -99,7 +104,9 @@ process.on('unhandledRejection', report);
 /** A stack without the kernel's own frames: everything from the vm call down is ours. */
 function userStack(error: Error): string {
   const lines = (error.stack ?? `${error.name}: ${error.message}`).split('\n');
-  const ours = lines.findIndex((line) => /\bnode:vm:|sigintHandlersWrap|js-kernel\.cjs|kernel-main\.ts/.test(line));
+  const ours = lines.findIndex((line) =>
+    /\bnode:vm:|sigintHandlersWrap|js-kernel\.cjs|kernel-main\.ts/.test(line),
+  );
   return (ours > 0 ? lines.slice(0, ours) : lines).join('\n');
 }
 
@@ -110,14 +117,19 @@ function describeError(error: unknown): { name: string; value: string; traceback
   if (error instanceof Error) {
     const interrupted = (error as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED';
     const name = interrupted ? 'KeyboardInterrupt' : error.name;
-    return { name, value: error.message, traceback: interrupted ? `${name}: ${error.message}` : userStack(error) };
+    return {
+      name,
+      value: error.message,
+      traceback: interrupted ? `${name}: ${error.message}` : userStack(error),
+    };
   }
   return { name: 'Error', value: String(error), traceback: `Uncaught ${String(error)}` };
 }
 
 async function stripTypes(code: string): Promise<string> {
   const { transform } = await import('sucrase');
-  return transform(code, { transforms: ['typescript'], disableESTransforms: true, keepUnusedImports: true }).code;
+  return transform(code, { transforms: ['typescript'], disableESTransforms: true, keepUnusedImports: true })
+    .code;
 }
 
 async function execute(id: number, code: string): Promise<void> {
@@ -126,7 +138,9 @@ async function execute(id: number, code: string): Promise<void> {
   current = id;
   try {
     const js = typescript ? await stripTypes(code) : code;
-    const script = new Script(transformCell(js), { filename: `cell-${executionCount}.${typescript ? 'ts' : 'js'}` });
+    const script = new Script(transformCell(js), {
+      filename: `cell-${executionCount}.${typescript ? 'ts' : 'js'}`,
+    });
     const interrupted = new Promise<never>((_, reject) => {
       interruptPending = reject;
     });
@@ -160,7 +174,9 @@ createInterface({ input: channel, crlfDelay: Number.POSITIVE_INFINITY }).on('lin
     return;
   }
   queue = queue.then(() =>
-    command.t === 'execute' ? execute(command.id, command.code) : applyEnv(command.id, command.set, command.unset),
+    command.t === 'execute'
+      ? execute(command.id, command.code)
+      : applyEnv(command.id, command.set, command.unset),
   );
 });
 send({ t: 'ready' });

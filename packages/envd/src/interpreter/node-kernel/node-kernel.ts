@@ -89,7 +89,8 @@ export async function startNodeKernel(options: NodeKernelOptions): Promise<Kerne
         if (m.t === 'count') onOutput({ type: 'execution_count', count: m.count });
         else if (m.t === 'stream') onOutput({ type: m.name, text: m.text });
         else if (m.t === 'result') onOutput({ type: 'result', bundle: m.bundle, isMain: m.main });
-        else if (m.t === 'error') onOutput({ type: 'error', name: m.name, value: m.value, traceback: m.traceback });
+        else if (m.t === 'error')
+          onOutput({ type: 'error', name: m.name, value: m.value, traceback: m.traceback });
       }),
     setEnv: (set, unset) => call({ t: 'env', id: nextId++, set, unset }),
     interrupt: () => proc.signal('SIGINT'),

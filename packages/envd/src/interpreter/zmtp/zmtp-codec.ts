@@ -105,47 +105,113 @@ export function parseProperties(data: Buffer): Record<string, string> {
   return out;
 }
 
-/** Largest frame accepted, so a confused peer cannot make us buffer without bound. */
-const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+/**
+ * Frames larger than this are skipped, not buffered: envd is PID 1 with a small heap, and a
+ * kernel printing hundreds of MiB in one message must not take the sandbox down.
+ * @default 16 MiB
+ */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** One frame off the wire; `skippedBytes` > 0 when its body was too large and dropped. */
+export interface ZmtpReadFrame extends ZmtpFrame {
+  readonly skippedBytes: number;
+}
 
 /**
  * Turns the TCP byte stream into the greeting and then frames. Feed it every chunk; it
- * returns what became complete.
+ * returns what became complete. Chunks are kept as a list and joined once per frame, so a
+ * large frame arriving in many pieces is copied once.
  */
 export class ZmtpReader {
-  #buffer: Buffer = Buffer.alloc(0);
+  readonly #maxFrameBytes: number;
+  #chunks: Buffer[] = [];
+  #length = 0;
   #greeting: Buffer | undefined;
+  /** Bytes of an oversized frame still to discard, and its flags. */
+  #skip: { left: number; size: number; flags: number } | undefined;
+
+  constructor(maxFrameBytes: number = MAX_FRAME_BYTES) {
+    this.#maxFrameBytes = maxFrameBytes;
+  }
 
   /** The peer's greeting, once 64 bytes have arrived. */
   get greeting(): Buffer | undefined {
     return this.#greeting;
   }
 
-  push(chunk: Buffer): ZmtpFrame[] {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    if (!this.#greeting) {
-      if (this.#buffer.length < GREETING_SIZE) return [];
-      this.#greeting = Buffer.from(this.#buffer.subarray(0, GREETING_SIZE));
-      this.#buffer = this.#buffer.subarray(GREETING_SIZE);
+  /** The first `n` buffered bytes as one buffer (joining chunks only when needed). */
+  #peek(n: number): Buffer {
+    const first = this.#chunks[0] as Buffer;
+    if (first.length >= n) return first.subarray(0, n);
+    const joined = Buffer.concat(this.#chunks, this.#length);
+    this.#chunks = [joined];
+    return joined.subarray(0, n);
+  }
+
+  #drop(n: number): void {
+    let left = n;
+    while (left > 0) {
+      const first = this.#chunks[0] as Buffer;
+      if (first.length <= left) {
+        this.#chunks.shift();
+        left -= first.length;
+      } else {
+        this.#chunks[0] = first.subarray(left);
+        left = 0;
+      }
     }
-    const frames: ZmtpFrame[] = [];
+    this.#length -= n;
+  }
+
+  push(chunk: Buffer): ZmtpReadFrame[] {
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk);
+      this.#length += chunk.length;
+    }
+    if (!this.#greeting) {
+      if (this.#length < GREETING_SIZE) return [];
+      this.#greeting = Buffer.from(this.#peek(GREETING_SIZE));
+      this.#drop(GREETING_SIZE);
+    }
+    const frames: ZmtpReadFrame[] = [];
     for (;;) {
-      const b = this.#buffer;
-      if (b.length < 2) break;
-      const flags = b[0] ?? 0;
+      if (this.#skip) {
+        const n = Math.min(this.#skip.left, this.#length);
+        this.#drop(n);
+        this.#skip.left -= n;
+        if (this.#skip.left > 0) break;
+        const { size, flags } = this.#skip;
+        this.#skip = undefined;
+        frames.push({
+          command: (flags & FLAG_COMMAND) !== 0,
+          more: (flags & FLAG_MORE) !== 0,
+          body: Buffer.alloc(0),
+          skippedBytes: size,
+        });
+        continue;
+      }
+      if (this.#length < 2) break;
+      const flags = this.#peek(1)[0] ?? 0;
       const long = (flags & FLAG_LONG) !== 0;
       const headSize = long ? 9 : 2;
-      if (b.length < headSize) break;
-      const size = long ? Number(b.readBigUInt64BE(1)) : (b[1] ?? 0);
-      if (size > MAX_FRAME_BYTES) throw new ZmtpProtocolError(`frame of ${size} bytes is too large`);
-      if (b.length < headSize + size) break;
+      if (this.#length < headSize) break;
+      const head = this.#peek(headSize);
+      const size = long ? Number(head.readBigUInt64BE(1)) : (head[1] ?? 0);
+      if (size > this.#maxFrameBytes) {
+        this.#drop(headSize);
+        this.#skip = { left: size, size, flags };
+        continue;
+      }
+      if (this.#length < headSize + size) break;
+      // Copied: the chunks it came from are about to be dropped.
+      const body = Buffer.from(this.#peek(headSize + size).subarray(headSize));
+      this.#drop(headSize + size);
       frames.push({
         command: (flags & FLAG_COMMAND) !== 0,
         more: (flags & FLAG_MORE) !== 0,
-        // Copied: the rest of the buffer is about to be dropped or reused.
-        body: Buffer.from(b.subarray(headSize, headSize + size)),
+        body,
+        skippedBytes: 0,
       });
-      this.#buffer = b.subarray(headSize + size);
     }
     return frames;
   }

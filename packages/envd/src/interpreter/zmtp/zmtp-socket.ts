@@ -17,8 +17,11 @@ export interface ZmtpConnectOptions {
   readonly host: string;
   readonly port: number;
   readonly type: ZmtpSocketType;
-  /** A complete multipart message arrived. */
-  readonly onMessage: (frames: Buffer[]) => void;
+  /**
+   * A complete multipart message arrived. `skippedBytes` > 0: a frame of it was too large
+   * and was dropped (its body is empty), so the message is incomplete.
+   */
+  readonly onMessage: (frames: Buffer[], skippedBytes: number) => void;
   /** The connection ended after the handshake; `error` when it broke. Not called on close(). */
   readonly onClose?: (error?: Error) => void;
   /**
@@ -57,6 +60,7 @@ export function connectZmtp(options: ZmtpConnectOptions): Promise<ZmtpSocket> {
     let ready = false;
     let closedByUs = false;
     let parts: Buffer[] = [];
+    let skipped = 0;
 
     const timer = setTimeout(
       () => fail(new ZmtpProtocolError('ZMTP handshake timed out')),
@@ -100,7 +104,9 @@ export function connectZmtp(options: ZmtpConnectOptions): Promise<ZmtpSocket> {
             if (name === 'READY' && !ready) {
               const peer = parseProperties(data)['Socket-Type'] ?? '';
               if (!COMPATIBLE[options.type].includes(peer)) {
-                throw new ZmtpProtocolError(`a ${options.type} socket cannot talk to a ${peer || 'untyped'} peer`);
+                throw new ZmtpProtocolError(
+                  `a ${options.type} socket cannot talk to a ${peer || 'untyped'} peer`,
+                );
               }
               ready = true;
               clearTimeout(timer);
@@ -113,10 +119,13 @@ export function connectZmtp(options: ZmtpConnectOptions): Promise<ZmtpSocket> {
           }
           if (!ready) throw new ZmtpProtocolError('message before the handshake finished');
           parts.push(frame.body);
+          skipped += frame.skippedBytes;
           if (!frame.more) {
             const message = parts;
+            const skippedBytes = skipped;
             parts = [];
-            options.onMessage(message);
+            skipped = 0;
+            options.onMessage(message, skippedBytes);
           }
         }
       } catch (error) {
