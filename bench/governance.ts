@@ -4,7 +4,7 @@ import { getRequestListener } from '@hono/node-server';
 import { createApi } from '../packages/server/src/api/app.js';
 import type { TemplateBuilds } from '../packages/server/src/build/index.js';
 import { createSandboxLogs } from '../packages/server/src/logs/index.js';
-import { createServerMetrics } from '../packages/server/src/metrics/server-metrics.js';
+import { inertServerMetrics } from '../packages/server/src/testing/test-api.js';
 import { createSandbox, startTestServer, type TestServer } from '../packages/server/test/helpers/harness.js';
 import type { Report } from './report.js';
 
@@ -19,21 +19,7 @@ function appOf(t: TestServer, mode: 'on' | 'off' | 'on+reads', tenantId: string)
     sandboxes: s.sandboxes,
     templates: s.templates,
     logger: s.logger,
-    metrics: createServerMetrics({
-      sandboxesByState: () => ({}),
-      poolLevels: () => [],
-      poolCounters: () => ({ hits: 0, misses: 0 }),
-      admission: () => ({
-        allocatedCpu: 0,
-        allocatedMemoryMiB: 0,
-        guaranteedCpu: 0,
-        guaranteedMemoryMiB: 0,
-        capacityCpu: 1,
-        capacityMemoryMiB: 1,
-        limitCpu: 1,
-        limitMemoryMiB: 1,
-      }),
-    }),
+    metrics: inertServerMetrics(),
     logs: createSandboxLogs(),
     // Only registered, never called by GET /sandboxes/{id}.
     builds: {} as unknown as TemplateBuilds,

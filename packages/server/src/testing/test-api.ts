@@ -3,10 +3,29 @@ import type { ApiEnv } from '../api/api-env.js';
 import { createApi } from '../api/app.js';
 import type { TemplateBuilds } from '../build/index.js';
 import { createSandboxLogs } from '../logs/index.js';
-import { createServerMetrics } from '../metrics/server-metrics.js';
+import { createServerMetrics, type ServerMetrics } from '../metrics/server-metrics.js';
 import type { TemplateStore } from '../template/index.js';
 import { silentLogger } from '../util/logger.js';
 import type { GovernanceFixture } from './governance-fixture.js';
+
+/** Server metrics over no live figures (for an API measured or tested on its own). */
+export function inertServerMetrics(): ServerMetrics {
+  return createServerMetrics({
+    sandboxesByState: () => ({}),
+    poolLevels: () => [],
+    poolCounters: () => ({ hits: 0, misses: 0 }),
+    admission: () => ({
+      allocatedCpu: 0,
+      allocatedMemoryMiB: 0,
+      guaranteedCpu: 0,
+      guaranteedMemoryMiB: 0,
+      capacityCpu: 1,
+      capacityMemoryMiB: 1,
+      limitCpu: 1,
+      limitMemoryMiB: 1,
+    }),
+  });
+}
 
 /** The real REST app over a governance fixture (templates and builds are inert stand-ins). */
 export function createTestApi(f: GovernanceFixture): Hono<ApiEnv> {
@@ -15,21 +34,7 @@ export function createTestApi(f: GovernanceFixture): Hono<ApiEnv> {
     sandboxes: f.sandboxes,
     templates: { known: () => false } as unknown as TemplateStore,
     logger: silentLogger,
-    metrics: createServerMetrics({
-      sandboxesByState: () => ({}),
-      poolLevels: () => [],
-      poolCounters: () => ({ hits: 0, misses: 0 }),
-      admission: () => ({
-        allocatedCpu: 0,
-        allocatedMemoryMiB: 0,
-        guaranteedCpu: 0,
-        guaranteedMemoryMiB: 0,
-        capacityCpu: 1,
-        capacityMemoryMiB: 1,
-        limitCpu: 1,
-        limitMemoryMiB: 1,
-      }),
-    }),
+    metrics: inertServerMetrics(),
     logs: createSandboxLogs(),
     builds: {} as unknown as TemplateBuilds,
     governance: f.governance,
