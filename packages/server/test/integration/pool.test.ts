@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Sandbox } from 'e2b';
 import { sh, startTestServer, type TestServer } from '../helpers/harness.js';
@@ -14,16 +16,23 @@ async function until(what: string, cond: () => boolean, timeoutMs = 60_000): Pro
 const ready = (t: TestServer) =>
   t.server.sandboxes.pool.levels().find((l) => l.templateId === 'base')?.ready ?? 0;
 
-/** What a fresh sandbox shows of itself: files, processes, environment. */
+/** Every path in a directory tree, relative and sorted. */
+function tree(dir: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const p = path.join(rel, e.name);
+    out.push(p);
+    if (e.isDirectory()) out.push(...tree(dir, p));
+  }
+  return out.sort();
+}
+
+/**
+ * What a fresh sandbox holds beyond its template: the writable layer (every file created,
+ * changed or deleted since start is there), its processes and its environment.
+ */
 async function fingerprint(t: TestServer, id: string) {
-  const files = (
-    await sh(
-      t,
-      id,
-      'ls -A /home/user /tmp /root 2>&1; find / -xdev -newer /etc/hostname -not -path "/proc/*" -not -path "/sys/*" -not -path "/dev/*" -not -path "/run/*" 2>/dev/null | sort',
-      { user: 'root' },
-    )
-  ).stdout;
+  const files = tree(t.server.runtime.paths(id).upper).join('\n');
   // The measuring pipeline itself (bash, ps, grep, sort, uniq) races with ps, so it is left out.
   const procs = (await sh(t, id, "ps -e -o comm= | grep -vxE 'bash|ps|grep|sort|uniq' | sort | uniq -c"))
     .stdout;
