@@ -9,7 +9,11 @@ log() { printf '\033[1msoulbox setup:\033[0m %s\n' "$*" >&2; }
 
 # System packages SoulBox drives: the OCI runtime, template building, networking, disk quotas.
 # Each entry is "command:package".
-need=(runc:runc debootstrap:debootstrap nft:nftables ip:iproute2 mkfs.btrfs:btrfs-progs mkfs.xfs:xfsprogs xfs_quota:xfsprogs tmux:tmux)
+# Also a C toolchain and python3 for the native addons (node-gyp and envd's own), openssl for the
+# mTLS tests, findmnt and setpriv (util-linux) for storage and template builds.
+need=(runc:runc debootstrap:debootstrap nft:nftables ip:iproute2 mkfs.btrfs:btrfs-progs mkfs.xfs:xfsprogs
+  xfs_quota:xfsprogs tmux:tmux gcc:gcc g++:g++ make:make python3:python3 openssl:openssl findmnt:util-linux
+  setpriv:util-linux)
 missing=()
 for entry in "${need[@]}"; do
   cmd=${entry%%:*}; pkg=${entry#*:}
