@@ -67,21 +67,10 @@ export function csvField(v: unknown): string {
 
 /** One CSV line (with CRLF) of a stored row; metadata stays canonical JSON. */
 export function auditCsvLine(r: AuditRow): string {
+  // Same fields as the API shape, but metadata stays the canonical JSON the chain hashed.
   const values: Record<(typeof AUDIT_CSV_COLUMNS)[number], unknown> = {
-    seq: r.seq,
-    id: r.id,
-    time: r.at,
-    actor: r.actor,
-    tenantId: r.tenantId,
-    action: r.action,
-    resource: r.resource,
-    result: r.result,
-    sourceIp: r.sourceIp,
-    userAgent: r.userAgent,
-    requestId: r.requestId,
+    ...toAuditEvent(r),
     metadata: r.metadata,
-    prevHash: r.prevHash,
-    hash: r.hash,
   };
   return `${AUDIT_CSV_COLUMNS.map((c) => csvField(values[c])).join(',')}\r\n`;
 }
