@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
 import { Process } from '@soulbox/proto';
 import { Sandbox } from 'e2b';
+import { envdTransport } from '../packages/server/src/sandbox/envd-client.js';
 import { createSandbox, startTestServer, type TestServer } from '../packages/server/test/helpers/harness.js';
 import { codeBenchmarks } from './code.js';
 import { densityBenchmarks, poolBenchmarks } from './density.js';
@@ -49,16 +49,13 @@ async function runtimeBenchmarks(t: TestServer): Promise<void> {
   record('runtime: kill (container, mounts, netns, files)', kills);
 
   const s = await createSandbox(t);
-  const client = createClient(
-    Process,
-    createConnectTransport({
-      baseUrl: 'http://envd',
-      httpVersion: '1.1',
-      nodeOptions: { socketPath: t.server.runtime.paths(s.id).envdSocket },
-    }),
-  );
+  const envd = t.server.runtime.envdEndpoint(s.id, 'api');
+  const client = createClient(Process, envdTransport(envd));
   const start = async (cmd: string, args: string[]) => {
-    for await (const _ of client.start({ process: { cmd, args, envs: {} }, stdin: false })) {
+    for await (const _ of client.start(
+      { process: { cmd, args, envs: {} }, stdin: false },
+      { headers: envd.headers },
+    )) {
       // drain
     }
   };

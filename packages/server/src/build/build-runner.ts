@@ -162,14 +162,14 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
       metadata: { 'soulbox.build': b.buildID, 'soulbox.template': spec.name },
     });
     sandboxId = rec.id;
-    const socket = d.runtime.paths(rec.id).envdSocket;
+    const envd = d.runtime.envdEndpoint(rec.id, 'api');
     log('info', `build sandbox ${rec.id} started`);
 
     const exec = async (label: string, cmd: string, args: string[], asUser: string) => {
       // The last lines say why a step failed; they go into the error, not only the log.
       const tail: string[] = [];
       const r = await runStep(
-        socket,
+        envd,
         { cmd, args, envs: { DEBIAN_FRONTEND: 'noninteractive', ...env }, cwd: workdir, user: asUser },
         (stream, line) => {
           log(stream === 'stderr' ? 'warn' : 'info', line, label);
@@ -217,7 +217,7 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
           const file = path.join(d.uploadsDir, step.filesHash);
           if (!existsSync(file)) throw new StepError(`${label}: its files were not uploaded`, label);
           const tmp = `/tmp/.soulbox-context-${i}.tar`;
-          await uploadToSandbox(socket, file, tmp);
+          await uploadToSandbox(envd, file, tmp);
           const dest = path.posix.resolve(workdir, step.dest) + (step.dest.endsWith('/') ? '/' : '');
           const owner = step.owner ? (step.owner.includes(':') ? step.owner : `${step.owner}:`) : '';
           await exec(

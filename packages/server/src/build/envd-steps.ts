@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import { createClient } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
 import { Process } from '@soulbox/proto';
+import { type EnvdEndpoint, oneShotAgent } from '../runtime/envd-endpoint.js';
+import { envdTransport } from '../sandbox/envd-client.js';
 
 /** One process run in the build sandbox. */
 export interface StepProcess {
@@ -14,22 +15,17 @@ export interface StepProcess {
 }
 
 /**
- * Runs a process through envd's Process service on the sandbox's unix socket (no data
+ * Runs a process through envd's Process service (no data
  * plane: the build runs inside the server) and passes each complete output line on.
  * Resolves with the exit code; -1 when killed by a signal.
  */
 export async function runStep(
-  envdSocket: string,
+  envd: EnvdEndpoint,
   p: StepProcess,
   onLine: (stream: 'stdout' | 'stderr', line: string) => void,
   signal: AbortSignal,
 ): Promise<{ exitCode: number; status: string }> {
-  const transport = createConnectTransport({
-    baseUrl: 'http://envd',
-    httpVersion: '1.1',
-    nodeOptions: { socketPath: envdSocket },
-  });
-  const client = createClient(Process, transport);
+  const client = createClient(Process, envdTransport(envd));
   const partial = { stdout: '', stderr: '' };
   const feed = (stream: 'stdout' | 'stderr', text: string, flush: boolean) => {
     const lines = (partial[stream] + text).split(/\r?\n|\r/);
@@ -41,7 +37,10 @@ export async function runStep(
   const stream = client.start(
     { process: { cmd: p.cmd, args: p.args, envs: p.envs, cwd: p.cwd }, stdin: false },
     // No deadline per step: a long apt-get is normal. The build's own signal bounds it.
-    { headers: { authorization: `Basic ${Buffer.from(`${p.user}:`).toString('base64')}` }, signal },
+    {
+      headers: { ...envd.headers, authorization: `Basic ${Buffer.from(`${p.user}:`).toString('base64')}` },
+      signal,
+    },
   );
   for await (const msg of stream) {
     const ev = msg.event?.event;
@@ -60,16 +59,16 @@ export async function runStep(
 }
 
 /** Uploads a host file into the sandbox through envd's `POST /files` (octet-stream), as root. */
-export function uploadToSandbox(envdSocket: string, hostFile: string, sandboxPath: string): Promise<void> {
+export function uploadToSandbox(envd: EnvdEndpoint, hostFile: string, sandboxPath: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const size = fs.statSync(hostFile).size;
     const query = new URLSearchParams({ path: sandboxPath, username: 'root' });
     const req = http.request(
       {
-        socketPath: envdSocket,
+        agent: oneShotAgent(envd),
         method: 'POST',
         path: `/files?${query}`,
-        headers: { 'content-type': 'application/octet-stream', 'content-length': size },
+        headers: { ...envd.headers, 'content-type': 'application/octet-stream', 'content-length': size },
       },
       (res) => {
         const chunks: Buffer[] = [];

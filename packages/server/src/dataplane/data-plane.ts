@@ -1,13 +1,13 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DataPlaneGuard, GuardVerdict } from '../authz/data-plane-guard.js';
+import { oneShotAgent } from '../runtime/envd-endpoint.js';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { SandboxRecord } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
 import { checkEnvdAccess } from './signature.js';
 import { type DataPlaneTarget, dataPlaneTarget, ENVD_PORT } from './target.js';
-import { openTunnel } from './tunnel.js';
 
 /** Dependencies of the data plane. */
 export interface DataPlaneDeps {
@@ -78,7 +78,6 @@ function rawResponse(socket: Duplex, status: number, body: unknown): void {
 export function createDataPlane(d: DataPlaneDeps): DataPlane {
   type Cuttable = Duplex | http.ClientRequest | ServerResponse;
   const inflight = new Map<string, Set<Cuttable>>();
-  const agents = new Map<string, http.Agent>();
 
   // Tracks what to destroy when the sandbox goes. Responses, not client sockets: a keep-alive
   // socket outlives the request and may serve another sandbox next.
@@ -102,19 +101,8 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
     // "the sandbox was killed", which is what happened.
     for (const it of inflight.get(id) ?? []) it.destroy();
     inflight.delete(id);
-    agents.get(id)?.destroy();
-    agents.delete(id);
   };
   d.sandboxes.on('gone', onGone);
-
-  const agentFor = (id: string) => {
-    let a = agents.get(id);
-    if (!a) {
-      a = new http.Agent({ keepAlive: true, maxFreeSockets: 16 });
-      agents.set(id, a);
-    }
-    return a;
-  };
 
   const notFound = (id: string, message = 'The sandbox was not found') => ({
     sandboxId: id,
@@ -142,13 +130,17 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
         typeof req.headers['x-access-token'] === 'string' ? req.headers['x-access-token'] : undefined,
     });
     if (!access.ok) return sendJson(res, 401, { code: 401, message: access.message });
+    const envd = d.runtime.envdEndpoint(rec.id, 'api');
+    // A fresh connection per request: upstream sockets are never shared between principals.
     const upstream = http.request(
       {
-        socketPath: d.runtime.paths(rec.id).envdSocket,
+        agent: oneShotAgent(envd),
         method: req.method,
         path: req.url,
-        headers: forwardHeaders(req.headers, ['x-access-token', 'e2b-sandbox-id', 'e2b-sandbox-port']),
-        agent: agentFor(rec.id),
+        headers: {
+          ...forwardHeaders(req.headers, ['x-access-token', 'e2b-sandbox-id', 'e2b-sandbox-port']),
+          ...envd.headers,
+        },
       },
       (ures) => {
         res.writeHead(ures.statusCode ?? 502, forwardHeaders(ures.headers));
@@ -168,7 +160,7 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
   };
 
   const proxyToPort = async (req: IncomingMessage, res: ServerResponse, rec: SandboxRecord, port: number) => {
-    const tunnel = await openTunnel(d.runtime.paths(rec.id).controlSocket, port);
+    const tunnel = await d.runtime.openTunnel(rec.id, port);
     if (!tunnel.ok) {
       return sendJson(res, 502, {
         sandboxId: rec.id,
@@ -215,7 +207,7 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
     rec: SandboxRecord,
     port: number,
   ) => {
-    void openTunnel(d.runtime.paths(rec.id).controlSocket, port).then((tunnel) => {
+    void d.runtime.openTunnel(rec.id, port).then((tunnel) => {
       if (!tunnel.ok) {
         return rawResponse(socket, 502, {
           sandboxId: rec.id,
@@ -299,8 +291,6 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
     close() {
       d.sandboxes.off('gone', onGone);
       for (const id of [...inflight.keys()]) onGone(id);
-      for (const a of agents.values()) a.destroy();
-      agents.clear();
     },
   };
 }

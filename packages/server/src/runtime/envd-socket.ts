@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { type EnvdEndpoint, oneShotAgent } from './envd-endpoint.js';
 
 /** Result of a request to one of envd's unix sockets. */
 export interface SocketResponse {
@@ -6,9 +7,9 @@ export interface SocketResponse {
   body: string;
 }
 
-/** One small HTTP request over a unix socket (envd's control socket). */
-export function requestOverSocket(
-  socketPath: string,
+/** One small JSON request to envd (its control channel). */
+export function requestEnvd(
+  endpoint: EnvdEndpoint,
   method: string,
   urlPath: string,
   body?: unknown,
@@ -18,12 +19,14 @@ export function requestOverSocket(
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = http.request(
       {
-        socketPath,
+        agent: oneShotAgent(endpoint),
         method,
         path: urlPath,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+        headers: {
+          ...endpoint.headers,
+          ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+        },
         timeout: timeoutMs,
-        agent: false,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -41,11 +44,11 @@ export function requestOverSocket(
 }
 
 /**
- * Waits until envd answers on its control socket. Polls quickly at first (envd is up within
+ * Waits until envd answers on its control channel. Polls quickly at first (envd is up within
  * tens of milliseconds), backing off to 20 ms; `isAlive` lets a dead container fail fast.
  */
 export async function waitForEnvd(
-  controlSocket: string,
+  control: EnvdEndpoint,
   opts: { timeoutMs: number; isAlive?: () => Promise<boolean> },
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
@@ -54,7 +57,7 @@ export async function waitForEnvd(
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
-      const r = await requestOverSocket(controlSocket, 'GET', '/health', undefined, 1000);
+      const r = await requestEnvd(control, 'GET', '/health', undefined, 1000);
       if (r.status === 204 || r.status === 200) return;
       lastError = new Error(`envd health answered ${r.status}`);
     } catch (err) {

@@ -15,8 +15,10 @@ import type { QosClass } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
 import { type CgroupStats, type CgroupVersion, readCgroupStats, setCpuShares } from './cgroups.js';
 import type { DiskQuota } from './disk-quota.js';
+import { type EnvdChannel, type EnvdEndpoint, unixEndpoint } from './envd-endpoint.js';
 import type { EnvdRuntime } from './envd-runtime.js';
-import { requestOverSocket, waitForEnvd } from './envd-socket.js';
+import { requestEnvd, waitForEnvd } from './envd-socket.js';
+import { openTunnel, type TunnelResult } from './envd-tunnel.js';
 import { isMountPoint, mountOverlay, unmountOverlay } from './overlay.js';
 import type { ContainerState, RuncDriver } from './runc.js';
 import { buildSandboxSpec, RUN_MOUNT } from './sandbox-spec.js';
@@ -119,7 +121,14 @@ export interface SandboxRuntime {
   /** Changes a running sandbox's CPU weight (cgroup v1 shares; converted on v2). */
   setCpuShares(sandboxId: string, shares: number): void;
   diskUsage(sandboxId: string): { usedBytes: number; totalBytes: number };
-  /** Sends a JSON request to envd's control socket. */
+  /**
+   * How to reach envd's `api` server (E2B's envd protocol) or its `control` server in the
+   * sandbox. The only way other modules talk to envd.
+   */
+  envdEndpoint(sandboxId: string, channel: EnvdChannel): EnvdEndpoint;
+  /** A raw byte stream to 127.0.0.1:port inside the sandbox, through envd. */
+  openTunnel(sandboxId: string, port: number): Promise<TunnelResult>;
+  /** Sends a JSON request to envd's control server. */
   control(
     sandboxId: string,
     method: string,
@@ -189,6 +198,10 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
         resolvConf: path.join(dir, 'etc', 'resolv.conf'),
       },
     };
+  };
+  const endpoint = (id: string, channel: EnvdChannel): EnvdEndpoint => {
+    const p = paths(id);
+    return unixEndpoint(channel === 'api' ? p.envdSocket : p.controlSocket);
   };
   const containerId = (id: string) => `${CONTAINER_PREFIX}${id}`;
   const cgroupsPath = (id: string) => `/soulbox/${id}`;
@@ -305,7 +318,7 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
           fs.closeSync(logFd);
         }
         protectFromOom(initPid);
-        await waitForEnvd(p.controlSocket, {
+        await waitForEnvd(endpoint(s.sandboxId, 'control'), {
           timeoutMs: o.readyTimeoutMs ?? 10_000,
           isAlive: async () => (await o.runc.state(containerId(s.sandboxId)))?.status === 'running',
         });
@@ -357,8 +370,12 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
     diskUsage(id) {
       return o.disk.usage(paths(id).fsDir);
     },
+    envdEndpoint: endpoint,
+    openTunnel(id, port) {
+      return openTunnel(endpoint(id, 'control'), port);
+    },
     control(id, method, urlPath, body) {
-      return requestOverSocket(paths(id).controlSocket, method, urlPath, body);
+      return requestEnvd(endpoint(id, 'control'), method, urlPath, body);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { Process } from '@soulbox/proto';
+import { type EnvdEndpoint, oneShotAgent } from '../runtime/envd-endpoint.js';
 
 /** Output of a command run to completion through envd. */
 export interface ExecResult {
@@ -22,22 +23,26 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+/** A Connect transport to envd's API server that opens a fresh connection per call. */
+export function envdTransport(envd: EnvdEndpoint) {
+  return createConnectTransport({
+    baseUrl: 'http://envd',
+    httpVersion: '1.1',
+    nodeOptions: { agent: oneShotAgent(envd) },
+  });
+}
+
 /**
- * Runs `bash -l -c <command>` inside a sandbox through envd's Process service on its unix
- * socket (the same path the E2B SDK's commands take, minus the data plane).
+ * Runs `bash -l -c <command>` inside a sandbox through envd's Process service (the same
+ * path the E2B SDK's commands take, minus the data plane).
  */
 export async function execThroughEnvd(
-  envdSocket: string,
+  envd: EnvdEndpoint,
   command: string,
   opts: ExecOptions = {},
 ): Promise<ExecResult> {
-  const transport = createConnectTransport({
-    baseUrl: 'http://envd',
-    httpVersion: '1.1',
-    nodeOptions: { socketPath: envdSocket },
-  });
-  const client = createClient(Process, transport);
-  const headers: Record<string, string> = {};
+  const client = createClient(Process, envdTransport(envd));
+  const headers: Record<string, string> = { ...envd.headers };
   if (opts.user) headers.authorization = `Basic ${Buffer.from(`${opts.user}:`).toString('base64')}`;
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];

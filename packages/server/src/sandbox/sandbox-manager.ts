@@ -569,7 +569,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       const rec = get(id);
       if (rec.state !== 'running')
         throw new SoulBoxError('SANDBOX_STATE_CONFLICT', `Sandbox "${id}" is paused`);
-      return execThroughEnvd(o.runtime.paths(id).envdSocket, command, opts);
+      return execThroughEnvd(o.runtime.envdEndpoint(id, 'api'), command, opts);
     },
     metrics(id: string, startUnix?: number, endUnix?: number, tenantId?: string) {
       const rec = get(id, tenantId);

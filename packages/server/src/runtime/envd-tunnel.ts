@@ -1,21 +1,21 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { type EnvdEndpoint, oneShotAgent } from './envd-endpoint.js';
 
 /** Outcome of {@link openTunnel}. */
 export type TunnelResult = { ok: true; socket: Duplex } | { ok: false; status: number; reason: string };
 
 /**
- * Asks envd (on its control socket) for a raw byte stream to 127.0.0.1:port inside the
+ * Asks envd (on its control channel) for a raw byte stream to 127.0.0.1:port inside the
  * sandbox: an HTTP upgrade that envd answers 101 before piping, or 502 when the port is closed.
  */
-export function openTunnel(controlSocket: string, port: number, timeoutMs = 10_000): Promise<TunnelResult> {
+export function openTunnel(control: EnvdEndpoint, port: number, timeoutMs = 10_000): Promise<TunnelResult> {
   return new Promise((resolve) => {
     const req = http.request({
-      socketPath: controlSocket,
+      agent: oneShotAgent(control),
       path: `/tunnel/${port}`,
       method: 'GET',
-      headers: { connection: 'Upgrade', upgrade: 'soulbox-tunnel', host: 'envd' },
-      agent: false,
+      headers: { ...control.headers, connection: 'Upgrade', upgrade: 'soulbox-tunnel', host: 'envd' },
       timeout: timeoutMs,
     });
     req.on('upgrade', (_res, socket, head) => {
