@@ -6,6 +6,7 @@ import { Sandbox } from 'e2b';
 import { envdTransport } from '../packages/server/src/sandbox/envd-client.js';
 import { createSandbox, startTestServer, type TestServer } from '../packages/server/test/helpers/harness.js';
 import { codeBenchmarks } from './code.js';
+import { compareBenchmarks } from './compare.js';
 import { densityBenchmarks, poolBenchmarks } from './density.js';
 import { bareBundle, spawnWait } from './floor.js';
 import { governanceBenchmarks } from './governance.js';
@@ -186,7 +187,7 @@ async function floorBenchmarks(templateRootfs: string): Promise<void> {
 }
 
 /** Sections, selectable on the command line: `npm run bench -- runtime sdk`. Default: all. */
-const SECTIONS = ['runtime', 'sdk', 'floor', 'pool', 'code', 'density', 'governance'] as const;
+const SECTIONS = ['runtime', 'sdk', 'floor', 'pool', 'code', 'density', 'governance', 'compare'] as const;
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2).filter((a) => (SECTIONS as readonly string[]).includes(a));
@@ -208,6 +209,8 @@ async function main(): Promise<void> {
   if (want('pool')) await poolBenchmarks(report, N);
   if (want('code')) await codeBenchmarks(report, N);
   if (want('density')) await densityBenchmarks(report, Number(process.env.SOULBOX_BENCH_DENSITY ?? 1000));
+  // Only when asked: it builds a second tree (`SOULBOX_BENCH_BASELINE`, default HEAD~1).
+  if (asked.includes('compare')) await compareBenchmarks(report, N);
   if (want('governance'))
     await governanceBenchmarks(report, Number(process.env.SOULBOX_BENCH_AUTH_N ?? 2000));
   report.finish();
