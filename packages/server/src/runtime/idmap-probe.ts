@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SoulBoxError } from '../errors/index.js';
-import { checkIdmapHelper, mountIdmapped, unmountIdmapped } from './idmapped-mount.js';
-import { mountOverlay, unmountOverlay } from './overlay.js';
+import { checkIdmapHelper, mountIdmappedOverlay, unmountIdmapped } from './idmapped-mount.js';
+import { prepareOverlayDirs, unmountOverlay } from './overlay.js';
 import { UID_RANGE_SIZE } from './uid-ranges.js';
 
 /** Where {@link probeIdmappedLayers} works: the sandboxes dir (upper side) and the templates dir (lower side). */
@@ -40,15 +40,16 @@ export async function probeIdmappedLayers(o: IdmapProbeOptions): Promise<void> {
   try {
     fs.writeFileSync(path.join(source, 'probe'), '');
     fs.mkdirSync(lower, { recursive: true, mode: 0o700 });
-    await mountIdmapped(source, lower, { from: 0, to: o.mapTo, count: UID_RANGE_SIZE });
-    await mountOverlay(
-      {
-        lowerDirs: [lower],
-        upperDir: path.join(scratch, 'upper'),
-        workDir: path.join(scratch, 'work'),
-        mergedDir: merged,
-      },
-      { uid: o.mapTo, gid: o.mapTo },
+    const dirs = {
+      upperDir: path.join(scratch, 'upper'),
+      workDir: path.join(scratch, 'work'),
+      mergedDir: merged,
+    };
+    prepareOverlayDirs(dirs, { uid: o.mapTo, gid: o.mapTo });
+    // The same helper run every sandbox start makes.
+    await mountIdmappedOverlay(
+      { ...dirs, lowerSource: source, lower },
+      { from: 0, to: o.mapTo, count: UID_RANGE_SIZE },
     );
     const st = fs.statSync(path.join(merged, 'probe'));
     if (st.uid !== o.mapTo || st.gid !== o.mapTo)

@@ -20,8 +20,8 @@ import { type EnvdChannel, type EnvdEndpoint, unixEndpoint } from './envd-endpoi
 import type { EnvdRuntime } from './envd-runtime.js';
 import { requestEnvd, waitForEnvd } from './envd-socket.js';
 import { openTunnel, type TunnelResult } from './envd-tunnel.js';
-import { mountIdmapped, unmountIdmapped } from './idmapped-mount.js';
-import { isMountPoint, mountOverlay, unmountOverlay } from './overlay.js';
+import { mountIdmapped, mountIdmappedOverlay, unmountIdmapped } from './idmapped-mount.js';
+import { isMountPoint, prepareOverlayDirs, unmountOverlay } from './overlay.js';
 import type { ContainerState, RuncDriver } from './runc.js';
 import { buildSandboxSpec, RUN_MOUNT } from './sandbox-spec.js';
 import { UID_RANGE_SIZE } from './uid-ranges.js';
@@ -34,7 +34,10 @@ export interface SandboxPaths {
   dir: string;
   bundleConfig: string;
   rootfs: string;
-  /** The template rootfs, mounted read-only and idmapped into the sandbox's range: the overlay's lower layer. */
+  /**
+   * Where the template rootfs is attached, read-only and idmapped into the sandbox's range,
+   * while the overlay takes it as its lower layer (detached right after; the overlay keeps it).
+   */
   lower: string;
   /** Where a template build sees the writable layer with image owners, while it captures it. */
   captureView: string;
@@ -304,14 +307,11 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
           (async () => {
             // The template as this sandbox sees it: image id n is host id uidBase + n, read-only.
             // Copy-ups into the upper dir keep those (the sandbox's) owners.
-            await mountIdmapped(s.templateRootfs, p.lower, {
-              from: 0,
-              to: s.uidBase,
-              count: UID_RANGE_SIZE,
-            });
-            await mountOverlay(
-              { lowerDirs: [p.lower], upperDir: p.upper, workDir: p.work, mergedDir: p.rootfs },
-              owner,
+            const dirs = { upperDir: p.upper, workDir: p.work, mergedDir: p.rootfs };
+            prepareOverlayDirs(dirs, owner);
+            await mountIdmappedOverlay(
+              { ...dirs, lowerSource: s.templateRootfs, lower: p.lower },
+              { from: 0, to: s.uidBase, count: UID_RANGE_SIZE },
             );
           })(),
           createSandboxNetwork({
