@@ -141,7 +141,7 @@ function runAsUserInContainer(
   writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
   // A private runc state dir, so the server's own `runc list` never sees this container.
   const mountAndRun = `set -e
-"$5" "$1" "$2/l" 0 ${RANGE_BASE} 65536
+"$5" view "$1" "$2/l" 0 ${RANGE_BASE} 65536
 chown ${RANGE_BASE}:${RANGE_BASE} "$2/u"
 mount -t overlay overlay -o "lowerdir=$2/l,upperdir=$2/u,workdir=$2/w" "$2/m"
 exec "$3" --root "$2/runc-state" run --bundle "$2/bundle" "$4"`;
