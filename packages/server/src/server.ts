@@ -114,8 +114,11 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
     const subnet = parseSubnet(config.network.subnet);
     await setupHostNetwork({ bridge: config.network.bridge, subnet, logger });
     const envd = await prepareEnvdRuntime({ dataDir, bundleDir: bundleDir() });
+    // The runtime is made below; template removal only happens once the server runs.
+    let runtimeRef: SandboxRuntime | undefined;
     const templates = createTemplateStore({
       templatesDir,
+      sandboxUsing: (dir) => runtimeRef?.sandboxUsing(dir),
       debianMirror: config.debianMirror,
       onProgress: opts.onTemplateProgress,
       logger,
@@ -133,6 +136,7 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       network: { bridge: config.network.bridge, subnet, resolvConf: sandboxResolvConf() },
       logger,
     });
+    runtimeRef = runtime;
     const admission = createAdmission({
       capacity: {
         cpuCount: os.availableParallelism(),

@@ -49,6 +49,8 @@ export interface SandboxPaths {
   envdSocket: string;
   controlSocket: string;
   log: string;
+  /** The template rootfs the sandbox started from (its lower layer), as a path in a file. */
+  templateRecord: string;
   etc: { hosts: string; hostname: string; resolvConf: string };
 }
 
@@ -129,6 +131,11 @@ export interface SandboxRuntime {
   listContainers(): Promise<{ sandboxId: string; status: ContainerState['status'] }[]>;
   /** Sandbox ids that have a directory on disk. */
   listDirs(): string[];
+  /**
+   * A sandbox whose lower layer is (inside) `templateDir`, if any: the mount table does not
+   * show it, since the overlay holds the idmapped view detached.
+   */
+  sandboxUsing(templateDir: string): string | undefined;
   stats(sandboxId: string): CgroupStats;
   /** Changes a running sandbox's CPU weight (cgroup v1 shares; converted on v2). */
   setCpuShares(sandboxId: string, shares: number): void;
@@ -215,6 +222,7 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
       envdSocket: path.join(runDir, 'envd.sock'),
       controlSocket: path.join(runDir, 'control.sock'),
       log: path.join(dir, 'sandbox.log'),
+      templateRecord: path.join(dir, 'template'),
       etc: {
         hosts: path.join(dir, 'etc', 'hosts'),
         hostname: path.join(dir, 'etc', 'hostname'),
@@ -225,6 +233,13 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
   const endpoint = (id: string, channel: EnvdChannel): EnvdEndpoint => {
     const p = paths(id);
     return unixEndpoint(channel === 'api' ? p.envdSocket : p.controlSocket);
+  };
+  const listDirs = (): string[] => {
+    try {
+      return fs.readdirSync(o.sandboxesDir).filter((n) => SANDBOX_ID.test(n));
+    } catch {
+      return [];
+    }
   };
   const containerId = (id: string) => `${CONTAINER_PREFIX}${id}`;
   const cgroupsPath = (id: string) => `/soulbox/${id}`;
@@ -302,6 +317,7 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
         fs.writeFileSync(p.etc.resolvConf, o.network.resolvConf);
         for (const f of Object.values(p.etc)) fs.chownSync(f, owner.uid, owner.gid);
 
+        fs.writeFileSync(p.templateRecord, s.templateRootfs, { mode: 0o600 });
         fs.mkdirSync(p.lower, { mode: 0o700 });
         const [,] = await Promise.all([
           (async () => {
@@ -394,12 +410,19 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
         .filter((c) => c.id.startsWith(CONTAINER_PREFIX) && c.bundle.startsWith(prefix))
         .map((c) => ({ sandboxId: c.id.slice(CONTAINER_PREFIX.length), status: c.status }));
     },
-    listDirs() {
-      try {
-        return fs.readdirSync(o.sandboxesDir).filter((n) => SANDBOX_ID.test(n));
-      } catch {
-        return [];
+    listDirs,
+    sandboxUsing(templateDir) {
+      const dir = path.resolve(templateDir);
+      for (const id of listDirs()) {
+        let used: string;
+        try {
+          used = fs.readFileSync(paths(id).templateRecord, 'utf8');
+        } catch {
+          continue; // half-created, half-removed, or started by a version that kept no record
+        }
+        if (used === dir || used.startsWith(`${dir}/`)) return id;
       }
+      return undefined;
     },
     stats(id) {
       return readCgroupStats(o.cgroupVersion, cgroupsPath(id));

@@ -244,6 +244,27 @@ describe('template store (fake builder)', () => {
     assert.notEqual(t.builtAt, meta.builtAt);
   });
 
+  it('refuses to remove a build a sandbox uses as its lower layer', async () => {
+    const seen: string[] = [];
+    const s = createTemplateStoreWith(
+      {
+        templatesDir: dir,
+        sandboxUsing: (d) => {
+          seen.push(d);
+          return 'sbx123';
+        },
+      },
+      fakeBuilder().builder,
+    );
+    const t = await s.ensure('base');
+    await assert.rejects(s.remove('base', t.hash), {
+      code: 'TEMPLATE_IN_USE',
+      message: /still used by sandbox sbx123/,
+    });
+    assert.deepEqual(seen, [path.join(dir, 'base', t.hash)]);
+    assert.ok(existsSync(t.rootfsDir));
+  });
+
   it('lists every build on disk and removes one', async () => {
     const s = store(fakeBuilder().builder);
     const current = await s.ensure('base');

@@ -40,6 +40,12 @@ export interface TemplateStoreOptions {
    * Created (or made) 0700 root: see {@link createTemplateStore}.
    */
   templatesDir: string;
+  /**
+   * Which sandbox a build's dir is the lower layer of, if any (`remove` refuses then). Mounts
+   * are checked as well, but a sandbox's lower layer is a detached idmapped view that the
+   * mount table does not show; the runtime knows.
+   */
+  sandboxUsing?: (templateDir: string) => string | undefined;
   /** @default 'http://deb.debian.org/debian' */
   debianMirror?: string;
   /** Security updates repository; `''` to build without one. @default 'http://deb.debian.org/debian-security' */
@@ -389,8 +395,10 @@ export function createTemplateStoreWith(
         throw new TemplateNotFoundError(`${name}@${hash}`);
       const dir = path.join(templatesDir, name, hash);
       if (!existsSync(dir)) return;
-      const user = findMountUsing(dir);
-      if (user !== undefined) throw new TemplateInUseError(name, hash, user);
+      const sandbox = options.sandboxUsing?.(dir);
+      if (sandbox !== undefined) throw new TemplateInUseError(name, hash, `sandbox ${sandbox}`);
+      const mount = findMountUsing(dir);
+      if (mount !== undefined) throw new TemplateInUseError(name, hash, `the mount at ${mount}`);
       // Rename first so that no reader ever sees a half-deleted rootfs; a removal killed
       // half-way leaves a `.trash-*` dir that the next build of this name deletes.
       const trash = await mkdtemp(path.join(templatesDir, trashDirPrefix(name)));

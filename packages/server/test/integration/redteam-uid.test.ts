@@ -248,6 +248,25 @@ describe('red team: a template build', () => {
       await sbx.kill();
     }
   });
+
+  it('keeps an older build while a sandbox runs on it (the mount table no longer shows it)', async () => {
+    const opts = { apiKey: t.apiKey, apiUrl: t.url, sandboxUrl: t.url };
+    const old = t.server.templates.get(name);
+    assert.ok(old);
+    const sbx = await Sandbox.create(name, opts);
+    try {
+      await Template.build(Template().fromTemplate('base').runCmd('echo v2 > /opt/v2'), name, opts);
+      const next = t.server.templates.get(name);
+      assert.ok(next && next.hash !== old.hash, 'a new build is current');
+      assert.ok(fs.existsSync(old.rootfsDir), 'the build in use was kept');
+      const r = await sbx.commands.run(
+        'ls /usr/bin | wc -l; cat /opt/owned/../suid-id >/dev/null && echo ok',
+      );
+      assert.match(r.stdout, /^\d+\nok\n$/);
+    } finally {
+      await sbx.kill();
+    }
+  });
 });
 
 describe('red team: the range pool', () => {
