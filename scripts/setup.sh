@@ -37,7 +37,8 @@ if [[ ! -f $stamp || package-lock.json -nt $stamp ]]; then
   touch "$stamp"
 fi
 
-# Build: TypeScript project references, then the envd bundle.
+# Build: TypeScript project references, the envd bundle, the server's native helper.
 log "building"
 npx tsc -b
 node packages/envd/scripts/bundle.mjs
+node packages/server/scripts/build-native.mjs

@@ -20,8 +20,10 @@ import { detectCgroupVersion } from './runtime/cgroups.js';
 import { setupDiskQuota } from './runtime/disk-quota.js';
 import { prepareEnvdRuntime } from './runtime/envd-runtime.js';
 import { tuneHostLimits } from './runtime/host-tuning.js';
+import { probeIdmappedLayers } from './runtime/idmap-probe.js';
 import { createRuncDriver } from './runtime/runc.js';
 import { createSandboxRuntime, type SandboxRuntime } from './runtime/sandbox-runtime.js';
+import { createUidRangePool } from './runtime/uid-ranges.js';
 import { createAdmission } from './sandbox/admission.js';
 import { createSandboxManager, type SandboxManager } from './sandbox/sandbox-manager.js';
 import { startTlsListener } from './server-tls.js';
@@ -112,25 +114,29 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
     const subnet = parseSubnet(config.network.subnet);
     await setupHostNetwork({ bridge: config.network.bridge, subnet, logger });
     const envd = await prepareEnvdRuntime({ dataDir, bundleDir: bundleDir() });
+    // The runtime is made below; template removal only happens once the server runs.
+    let runtimeRef: SandboxRuntime | undefined;
     const templates = createTemplateStore({
       templatesDir,
-      uidShift: config.runtime.uidShift,
+      sandboxUsing: (dir) => runtimeRef?.sandboxUsing(dir),
       debianMirror: config.debianMirror,
       onProgress: opts.onTemplateProgress,
       logger,
     });
+    const uidRanges = config.runtime.uidRanges;
+    await probeIdmappedLayers({ sandboxesDir, templatesDir, mapTo: uidRanges.base });
     const runtime = createSandboxRuntime({
       sandboxesDir,
       runc,
       envd,
       disk,
       cgroupVersion,
-      uidShift: config.runtime.uidShift,
       pidsLimit: config.sandbox.pidsLimit,
       profile: config.runtime.profile,
       network: { bridge: config.network.bridge, subnet, resolvConf: sandboxResolvConf() },
       logger,
     });
+    runtimeRef = runtime;
     const admission = createAdmission({
       capacity: {
         cpuCount: os.availableParallelism(),
@@ -145,6 +151,11 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       templates,
       disk,
       subnet,
+      uidRanges: createUidRangePool({
+        base: uidRanges.base,
+        count: uidRanges.count,
+        reservedFiles: [uidRanges.subuidFile, uidRanges.subgidFile],
+      }),
       limits: config.sandbox,
       admission,
       pool: config.pool,
@@ -177,7 +188,6 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       sandboxes,
       runtime,
       templates,
-      uidShift: config.runtime.uidShift,
       limits: config.sandbox,
       logger,
     });

@@ -10,11 +10,13 @@ import { run } from '../util/exec.js';
 import type { Logger } from '../util/logger.js';
 import type { BuildRecord, BuildRegistry } from './build-registry.js';
 import { type BuildBase, type BuildStep, expandEnv, resolveBase } from './build-steps.js';
-import { captureRootfs } from './capture-rootfs.js';
 import { runStep, uploadToSandbox } from './envd-steps.js';
 
-/** Bump when the build procedure changes what it produces, so cached results are rebuilt. */
-const BUILD_VERSION = 1;
+/**
+ * Bump when the build procedure changes what it produces, so cached results are rebuilt.
+ * 2: templates keep image owners (0..65535) instead of owners shifted into one host range.
+ */
+const BUILD_VERSION = 2;
 
 /** PATH of build steps and sandboxes when no ENV sets one (envd's default). */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -34,7 +36,6 @@ export interface BuildRunnerDeps {
   registry: BuildRegistry;
   /** Where COPY contexts were uploaded: `<dir>/<filesHash>`. */
   uploadsDir: string;
-  uidShift: number;
   logger: Logger;
 }
 
@@ -73,8 +74,8 @@ function describeStep(s: BuildStep): string {
 }
 
 /** The cache key: parent build, steps (COPY by content hash) and the build procedure. */
-export function buildHash(parentHash: string, steps: readonly BuildStep[], uidShift: number): string {
-  const input = JSON.stringify({ v: BUILD_VERSION, parentHash, steps, uidShift });
+export function buildHash(parentHash: string, steps: readonly BuildStep[]): string {
+  const input = JSON.stringify({ v: BUILD_VERSION, parentHash, steps });
   return createHash('sha256').update(input).digest('hex');
 }
 
@@ -130,7 +131,7 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
       `FROM ${'template' in spec.base ? spec.base.template : `${spec.base.image} (template ${parentName})`}`,
     );
     const parent = await d.templates.ensure(parentName, { signal: abort.signal });
-    const hash = buildHash(parent.hash, spec.steps, d.uidShift);
+    const hash = buildHash(parent.hash, spec.steps);
     const finalDir = path.join(d.templates.dir, spec.name, hash);
     if (!spec.force && existsSync(path.join(finalDir, 'template.json'))) {
       log('info', `unchanged since the last build: using the cached template (${hash.slice(0, 12)})`);
@@ -246,8 +247,8 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
     await d.sandboxes.pause(rec.id);
     workDir = await mkdtemp(path.join(d.templates.dir, `.build-${spec.name}-`));
     await chmod(workDir, 0o755);
-    const { rootfs } = await captureRootfs({
-      upperDir: d.runtime.paths(rec.id).upper,
+    if (rec.uidBase === null) throw new StepError('the build sandbox has no uid range');
+    const { rootfs } = await d.runtime.captureFilesystem(rec.id, rec.uidBase, {
       parentRootfs: parent.rootfsDir,
       workDir,
       exclude: ['run/e2b', 'run/soulbox', '.soulbox'],
@@ -268,7 +269,8 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
       parent: { name: parentName, hash: parent.hash },
       config,
       steps: spec.steps,
-      uidShift: d.uidShift,
+      // Owners on disk are the image's own; sandboxes map them with idmapped mounts.
+      uidShift: 0,
       buildMs: Date.now() - started,
       // A template built FROM code-interpreter-v1 keeps envd's code interpreter.
       ...(parent.codeInterpreter ? { codeInterpreter: true } : {}),

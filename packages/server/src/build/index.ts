@@ -10,5 +10,4 @@ export {
   type TemplateStepWire,
   templateStepSchema,
 } from './build-steps.js';
-export { captureRootfs } from './capture-rootfs.js';
 export { createTemplateBuilds, type TemplateBuilds, type TemplateSummary } from './template-builds.js';

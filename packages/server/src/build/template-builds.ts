@@ -22,7 +22,6 @@ export interface TemplateBuildsOptions {
   sandboxes: SandboxManager;
   runtime: SandboxRuntime;
   templates: TemplateStore;
-  uidShift: number;
   /** Upper bounds for a build sandbox's resources. */
   limits: { maxCpuCount: number; maxMemoryMiB: number; maxDiskMiB: number };
   logger: Logger;

@@ -10,6 +10,38 @@ import {
 
 const port = z.number().int().min(0).max(65535);
 
+/** Ids per sandbox: container ids 0..65535. */
+const RANGE_SIZE = 65_536;
+/** The pool ends at or below this, so that no range reaches (uid_t)-1, which means "no id". */
+const MAX_POOL_END = 2 ** 32 - RANGE_SIZE;
+
+/**
+ * The pool of host id ranges sandboxes are given: range i is base + i*65536 .. + 65535, one
+ * per live sandbox (pooled and build sandboxes too). Ranges that touch an entry of the
+ * subuid/subgid files are skipped. The default, 2^30 .. 2^30 + 8192*65536 - 1 (up to
+ * 0x5fffffff), lies above useradd's subordinate ids (100000..600100000) and below
+ * systemd's foreign-uid range (0x7fff0000..).
+ */
+const uidRangesSchema = z
+  .strictObject({
+    /** First host uid/gid of the pool (at least 65536: ids below stay the host's). @default 1073741824 */
+    base: z
+      .number()
+      .int()
+      .min(RANGE_SIZE)
+      .default(2 ** 30),
+    /** Ranges in the pool: at most this many sandboxes live at once. @default 8192 */
+    count: z.number().int().min(1).default(8192),
+    /** Subordinate uids to keep out of the pool (rootless containers of host users). @default '/etc/subuid' */
+    subuidFile: z.string().min(1).default('/etc/subuid'),
+    /** Subordinate gids to keep out of the pool. @default '/etc/subgid' */
+    subgidFile: z.string().min(1).default('/etc/subgid'),
+  })
+  .refine((r) => r.base + r.count * RANGE_SIZE <= MAX_POOL_END, {
+    error: `base + count * ${RANGE_SIZE} must not exceed ${MAX_POOL_END}`,
+  })
+  .prefault({});
+
 /**
  * The server configuration. Every key has a default, so `npm start` needs none of them.
  * Unknown keys are rejected so that a typo fails at start-up instead of being ignored.
@@ -39,8 +71,14 @@ export const configSchema = z.strictObject({
       binary: z.string().min(1).default('runc'),
       /** The runtime's state root (`--root`); unset = the runtime's own default. */
       root: z.string().min(1).optional(),
-      /** First host uid/gid of the 65536 ids that sandbox ids 0..65535 map to. @default 100000 */
-      uidShift: z.number().int().min(1).max(4_000_000_000).default(100_000),
+      /**
+       * Retired: every sandbox now gets its own id range from `uidRanges`. Rejected with a
+       * message instead of the generic unknown-key error, so an old config says what changed.
+       */
+      uidShift: z
+        .never({ error: 'runtime.uidShift was removed: each sandbox gets its own range (runtime.uidRanges)' })
+        .optional(),
+      uidRanges: uidRangesSchema,
       /** 'default' = Docker's capability set, root usable; 'hardened' adds no_new_privs and fewer caps. */
       profile: z.enum(['default', 'hardened']).default('default'),
     })

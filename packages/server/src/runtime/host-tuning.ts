@@ -13,15 +13,15 @@ export const HOST_LIMITS: readonly { path: string; min: number; why: string }[] 
     why: 'every envd has ~10 threads; 32768 pids run out near 2,000 sandboxes',
   },
   { path: '/proc/sys/kernel/threads-max', min: 1_000_000, why: 'threads of all sandboxes together' },
-  // All sandboxes run as the same host uid range, and inotify limits count per host user.
+  // inotify limits count per host user: per sandbox now that each has its own uid range.
   {
     path: '/proc/sys/fs/inotify/max_user_instances',
     min: 65_536,
-    why: 'watchers of all sandboxes share one host user',
+    why: 'file watchers of one sandbox (one host user)',
   },
   { path: '/proc/sys/fs/inotify/max_user_watches', min: 4_194_304, why: 'recursive directory watches' },
   { path: '/proc/sys/user/max_inotify_instances', min: 65_536, why: 'per-namespace inotify ceiling' },
-  { path: '/proc/sys/kernel/keys/maxkeys', min: 100_000, why: 'key quota of the shared host uid' },
+  { path: '/proc/sys/kernel/keys/maxkeys', min: 100_000, why: 'keys per non-root host user: per sandbox' },
   {
     path: '/proc/sys/net/ipv4/neigh/default/gc_thresh1',
     min: 8192,

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import { run } from '../util/exec.js';
 
-/** Paths of one sandbox's overlay root filesystem. */
-export interface OverlayPaths {
-  /** Read-only layers, top first (template rootfs last). */
-  lowerDirs: readonly string[];
+/**
+ * The writable side of one sandbox's overlay root filesystem. The read-only side is the
+ * template, seen through an idmapped view (`idmapped-mount.ts` mounts both together).
+ */
+export interface OverlayDirs {
   upperDir: string;
   workDir: string;
   mergedDir: string;
@@ -22,13 +23,24 @@ export function isMountPoint(dir: string): boolean {
 }
 
 /**
- * Mounts the overlay. The upper dir's root takes `rootOwner` so that root inside the user
- * namespace owns `/` of the sandbox, as it owns the template's `/`.
+ * Creates the upper, work and merged dirs. The upper dir's root takes `rootOwner` so that
+ * root inside the user namespace owns `/` of the sandbox, as it owns the template's `/`.
  */
-export async function mountOverlay(p: OverlayPaths, rootOwner: { uid: number; gid: number }): Promise<void> {
+export function prepareOverlayDirs(p: OverlayDirs, rootOwner: { uid: number; gid: number }): void {
   for (const d of [p.upperDir, p.workDir, p.mergedDir]) fs.mkdirSync(d, { recursive: true });
   fs.chownSync(p.upperDir, rootOwner.uid, rootOwner.gid);
   fs.chmodSync(p.upperDir, 0o755);
+}
+
+/**
+ * Mounts a plain overlay of `lowerDirs` (top first), unmapped: for tools that compare with
+ * SoulBox (the bench's bare-runc floor). Sandboxes use `mountIdmappedOverlay`.
+ */
+export async function mountOverlay(
+  p: OverlayDirs & { lowerDirs: readonly string[] },
+  rootOwner: { uid: number; gid: number },
+): Promise<void> {
+  prepareOverlayDirs(p, rootOwner);
   // xino=off: lower and upper may sit on different filesystems; index=off keeps mounts cheap.
   const opts = `lowerdir=${p.lowerDirs.join(':')},upperdir=${p.upperDir},workdir=${p.workDir},xino=off,index=off`;
   await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, p.mergedDir]);

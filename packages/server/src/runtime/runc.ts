@@ -72,8 +72,8 @@ export function createRuncDriver(options: RuncDriverOptions = {}): RuncDriver {
         const pidFile = path.join(bundleDir, 'init.pid');
         // The container inherits runc's stdio, so both go to the log file: a pipe here would be
         // held open by the sandbox for its whole life. runc's own errors land there too.
-        // --no-new-keyring: keyctl is refused inside anyway, and per-container session keyrings
-        // would exhaust the key quota of the host uid all sandboxes share.
+        // --no-new-keyring: keyctl is refused inside anyway, so a session keyring per container
+        // would only cost key quota and kernel memory.
         const child = spawn(
           binary,
           [

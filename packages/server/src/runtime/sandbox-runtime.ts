@@ -13,15 +13,18 @@ import {
 } from '../network/index.js';
 import type { QosClass } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
+import { type CaptureOptions, captureRootfs } from './capture-rootfs.js';
 import { type CgroupStats, type CgroupVersion, readCgroupStats, setCpuShares } from './cgroups.js';
 import type { DiskQuota } from './disk-quota.js';
 import { type EnvdChannel, type EnvdEndpoint, unixEndpoint } from './envd-endpoint.js';
 import type { EnvdRuntime } from './envd-runtime.js';
 import { requestEnvd, waitForEnvd } from './envd-socket.js';
 import { openTunnel, type TunnelResult } from './envd-tunnel.js';
-import { isMountPoint, mountOverlay, unmountOverlay } from './overlay.js';
+import { mountIdmapped, mountIdmappedOverlay, unmountIdmapped } from './idmapped-mount.js';
+import { isMountPoint, prepareOverlayDirs, unmountOverlay } from './overlay.js';
 import type { ContainerState, RuncDriver } from './runc.js';
 import { buildSandboxSpec, RUN_MOUNT } from './sandbox-spec.js';
+import { UID_RANGE_SIZE } from './uid-ranges.js';
 
 /** Prefix of every container id SoulBox creates. */
 export const CONTAINER_PREFIX = 'soulbox-';
@@ -31,6 +34,13 @@ export interface SandboxPaths {
   dir: string;
   bundleConfig: string;
   rootfs: string;
+  /**
+   * Where the template rootfs is attached, read-only and idmapped into the sandbox's range,
+   * while the overlay takes it as its lower layer (detached right after; the overlay keeps it).
+   */
+  lower: string;
+  /** Where a template build sees the writable layer with image owners, while it captures it. */
+  captureView: string;
   /** Project-quota root holding upper and work. */
   fsDir: string;
   upper: string;
@@ -39,6 +49,8 @@ export interface SandboxPaths {
   envdSocket: string;
   controlSocket: string;
   log: string;
+  /** The template rootfs the sandbox started from (its lower layer), as a path in a file. */
+  templateRecord: string;
   etc: { hosts: string; hostname: string; resolvConf: string };
 }
 
@@ -58,7 +70,10 @@ export interface EnvdInitConfig {
 /** Parameters of one sandbox start. */
 export interface StartSandboxParams {
   sandboxId: string;
+  /** Stored with image owners (0..65535); the sandbox sees it through an idmapped mount. */
   templateRootfs: string;
+  /** Host uid/gid that sandbox id 0 maps to; the sandbox owns [uidBase, uidBase + 65536) alone. */
+  uidBase: number;
   cpuCount: number;
   memoryMiB: number;
   diskMiB: number;
@@ -89,7 +104,6 @@ export interface SandboxRuntimeOptions {
   envd: EnvdRuntime;
   disk: DiskQuota;
   cgroupVersion: CgroupVersion;
-  uidShift: number;
   pidsLimit: number;
   profile: 'default' | 'hardened';
   network: { bridge: string; subnet: Subnet; resolvConf: string };
@@ -117,6 +131,11 @@ export interface SandboxRuntime {
   listContainers(): Promise<{ sandboxId: string; status: ContainerState['status'] }[]>;
   /** Sandbox ids that have a directory on disk. */
   listDirs(): string[];
+  /**
+   * A sandbox whose lower layer is (inside) `templateDir`, if any: the mount table does not
+   * show it, since the overlay holds the idmapped view detached.
+   */
+  sandboxUsing(templateDir: string): string | undefined;
   stats(sandboxId: string): CgroupStats;
   /** Changes a running sandbox's CPU weight (cgroup v1 shares; converted on v2). */
   setCpuShares(sandboxId: string, shares: number): void;
@@ -128,6 +147,16 @@ export interface SandboxRuntime {
   envdEndpoint(sandboxId: string, channel: EnvdChannel): EnvdEndpoint;
   /** A raw byte stream to 127.0.0.1:port inside the sandbox, through envd. */
   openTunnel(sandboxId: string, port: number): Promise<TunnelResult>;
+  /**
+   * Turns a (paused) sandbox's writable layer over `parentRootfs` into a standalone rootfs
+   * under `workDir`, with image owners (0..65535) and file capabilities valid for any
+   * range. `uidBase` is the sandbox's range.
+   */
+  captureFilesystem(
+    sandboxId: string,
+    uidBase: number,
+    o: Omit<CaptureOptions, 'upperDir'>,
+  ): Promise<{ rootfs: string }>;
   /** Sends a JSON request to envd's control server. */
   control(
     sandboxId: string,
@@ -174,7 +203,6 @@ function hostMaxOpenFiles(): number {
 export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
   const maxOpenFiles = hostMaxOpenFiles();
   const log = o.logger;
-  const owner = { uid: o.uidShift, gid: o.uidShift };
 
   const paths = (id: string): SandboxPaths => {
     if (!SANDBOX_ID.test(id)) throw new SoulBoxError('INVALID_ARGUMENT', 'invalid sandbox id');
@@ -185,6 +213,8 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
       dir,
       bundleConfig: path.join(dir, 'config.json'),
       rootfs: path.join(dir, 'rootfs'),
+      lower: path.join(dir, 'lower'),
+      captureView: path.join(dir, 'capture'),
       fsDir,
       upper: path.join(fsDir, 'upper'),
       work: path.join(fsDir, 'work'),
@@ -192,6 +222,7 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
       envdSocket: path.join(runDir, 'envd.sock'),
       controlSocket: path.join(runDir, 'control.sock'),
       log: path.join(dir, 'sandbox.log'),
+      templateRecord: path.join(dir, 'template'),
       etc: {
         hosts: path.join(dir, 'etc', 'hosts'),
         hostname: path.join(dir, 'etc', 'hostname'),
@@ -202,6 +233,13 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
   const endpoint = (id: string, channel: EnvdChannel): EnvdEndpoint => {
     const p = paths(id);
     return unixEndpoint(channel === 'api' ? p.envdSocket : p.controlSocket);
+  };
+  const listDirs = (): string[] => {
+    try {
+      return fs.readdirSync(o.sandboxesDir).filter((n) => SANDBOX_ID.test(n));
+    } catch {
+      return [];
+    }
   };
   const containerId = (id: string) => `${CONTAINER_PREFIX}${id}`;
   const cgroupsPath = (id: string) => `/soulbox/${id}`;
@@ -225,7 +263,12 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
     await step('container', () => o.runc.delete(containerId(id)));
     await Promise.all([
       (async () => {
-        if (await step('overlay', () => unmountOverlay(p.rootfs))) {
+        const unmounted = await step('overlay', () => unmountOverlay(p.rootfs));
+        const views = await Promise.all([
+          step('template layer', () => unmountIdmapped(p.lower)),
+          step('capture view', () => unmountIdmapped(p.captureView)),
+        ]);
+        if (unmounted && views.every(Boolean)) {
           await step('writable layer', () => o.disk.removeLimitedDir(p.fsDir, diskProjectId));
         }
       })(),
@@ -239,8 +282,9 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
       })(),
     ]);
     await step('files', async () => {
-      // Never delete through a still-mounted rootfs: that would wipe the template.
-      if (isMountPoint(p.rootfs)) throw new Error(`${p.rootfs} is still mounted`);
+      // Never delete through a still-mounted rootfs or view (read-only, but still).
+      for (const m of [p.rootfs, p.lower, p.captureView])
+        if (isMountPoint(m)) throw new Error(`${m} is still mounted`);
       await fs.promises.rm(p.dir, { recursive: true, force: true });
     });
     if (firstError) throw firstError;
@@ -255,9 +299,13 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
       const p = paths(s.sandboxId);
       if (fs.existsSync(p.dir))
         throw new SoulBoxError('SANDBOX_START_FAILED', `sandbox ${s.sandboxId} already exists on disk`);
+      // The sandbox's own ids: nobody else on the host ever has them.
+      const owner = { uid: s.uidBase, gid: s.uidBase };
       try {
-        // 0711: runc mounts the rootfs from inside the user namespace, so it must traverse this dir.
-        fs.mkdirSync(p.dir, { recursive: true, mode: 0o711 });
+        // runc mounts the rootfs from inside the user namespace, so the sandbox's root group may
+        // traverse this dir; nobody else may (host users must not reach the sandbox's files).
+        fs.mkdirSync(p.dir, { recursive: true, mode: 0o710 });
+        fs.chownSync(p.dir, 0, owner.gid);
         await o.disk.createLimitedDir(p.fsDir, s.diskProjectId, s.diskMiB);
         fs.mkdirSync(path.join(p.dir, 'etc'));
         fs.mkdirSync(p.runDir, { mode: 0o700 });
@@ -269,11 +317,19 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
         fs.writeFileSync(p.etc.resolvConf, o.network.resolvConf);
         for (const f of Object.values(p.etc)) fs.chownSync(f, owner.uid, owner.gid);
 
+        fs.writeFileSync(p.templateRecord, s.templateRootfs, { mode: 0o600 });
+        fs.mkdirSync(p.lower, { mode: 0o700 });
         const [,] = await Promise.all([
-          mountOverlay(
-            { lowerDirs: [s.templateRootfs], upperDir: p.upper, workDir: p.work, mergedDir: p.rootfs },
-            owner,
-          ),
+          (async () => {
+            // The template as this sandbox sees it: image id n is host id uidBase + n, read-only.
+            // Copy-ups into the upper dir keep those (the sandbox's) owners.
+            const dirs = { upperDir: p.upper, workDir: p.work, mergedDir: p.rootfs };
+            prepareOverlayDirs(dirs, owner);
+            await mountIdmappedOverlay(
+              { ...dirs, lowerSource: s.templateRootfs, lower: p.lower },
+              { from: 0, to: s.uidBase, count: UID_RANGE_SIZE },
+            );
+          })(),
           createSandboxNetwork({
             sandboxId: s.sandboxId,
             bridged:
@@ -298,7 +354,7 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
           runDir: p.runDir,
           etcFiles: p.etc,
           netnsPath: netnsPath(s.sandboxId),
-          uidShift: o.uidShift,
+          uidBase: s.uidBase,
           cpuCount: s.cpuCount,
           memoryMiB: s.memoryMiB,
           qos: s.qos,
@@ -354,12 +410,19 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
         .filter((c) => c.id.startsWith(CONTAINER_PREFIX) && c.bundle.startsWith(prefix))
         .map((c) => ({ sandboxId: c.id.slice(CONTAINER_PREFIX.length), status: c.status }));
     },
-    listDirs() {
-      try {
-        return fs.readdirSync(o.sandboxesDir).filter((n) => SANDBOX_ID.test(n));
-      } catch {
-        return [];
+    listDirs,
+    sandboxUsing(templateDir) {
+      const dir = path.resolve(templateDir);
+      for (const id of listDirs()) {
+        let used: string;
+        try {
+          used = fs.readFileSync(paths(id).templateRecord, 'utf8');
+        } catch {
+          continue; // half-created, half-removed, or started by a version that kept no record
+        }
+        if (used === dir || used.startsWith(`${dir}/`)) return id;
       }
+      return undefined;
     },
     stats(id) {
       return readCgroupStats(o.cgroupVersion, cgroupsPath(id));
@@ -371,6 +434,19 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
       return o.disk.usage(paths(id).fsDir);
     },
     envdEndpoint: endpoint,
+    async captureFilesystem(id, uidBase, c) {
+      const p = paths(id);
+      await unmountIdmapped(p.captureView);
+      fs.mkdirSync(p.captureView, { recursive: true, mode: 0o700 });
+      // The reverse of the lower layer's mapping: the sandbox's ids read as image ids.
+      await mountIdmapped(p.upper, p.captureView, { from: uidBase, to: 0, count: UID_RANGE_SIZE });
+      try {
+        return await captureRootfs({ ...c, upperDir: p.captureView });
+      } finally {
+        await unmountIdmapped(p.captureView);
+        fs.rmdirSync(p.captureView);
+      }
+    },
     openTunnel(id, port) {
       return openTunnel(endpoint(id, 'control'), port);
     },

@@ -23,8 +23,8 @@ export interface SandboxSpecOptions {
   etcFiles: { hosts: string; hostname: string; resolvConf: string };
   /** Network namespace to join (created by SoulBox beforehand). */
   netnsPath: string;
-  /** Host id that sandbox id 0 maps to; 65536 ids are mapped. */
-  uidShift: number;
+  /** Host id that sandbox id 0 maps to; 65536 ids are mapped (the sandbox's own range). */
+  uidBase: number;
   cpuCount: number;
   memoryMiB: number;
   /** 'guaranteed': twice the CPU weight and its memory reserved (protected from reclaim). */
@@ -147,8 +147,8 @@ export function buildSandboxSpec(o: SandboxSpecOptions): OciSpec {
       },
     ],
     linux: {
-      uidMappings: [{ containerID: 0, hostID: o.uidShift, size: 65_536 }],
-      gidMappings: [{ containerID: 0, hostID: o.uidShift, size: 65_536 }],
+      uidMappings: [{ containerID: 0, hostID: o.uidBase, size: 65_536 }],
+      gidMappings: [{ containerID: 0, hostID: o.uidBase, size: 65_536 }],
       namespaces: [
         { type: 'pid' },
         { type: 'ipc' },

@@ -5,15 +5,18 @@ import type { Logger } from '../util/logger.js';
 
 /**
  * Brings the store and the host back in line after a restart or crash:
- * - a live record whose container runs (or is paused) is adopted, in the container's state;
+ * - a live record whose container runs (or is paused) is adopted, in the container's state
+ *   (keeping its uid range, which the store holds);
  * - a live record without a working container is marked killed and its leftovers removed;
  * - containers and sandbox dirs of this data dir that no live record owns are removed.
- * Returns the adopted records.
+ * A uid range whose sandbox could not be removed is passed to `holdUidRange`, so that no new
+ * sandbox shares it with whatever is left. Returns the adopted records.
  */
 export async function reconcileSandboxes(o: {
   store: Store;
   runtime: SandboxRuntime;
   logger: Logger;
+  holdUidRange: (uidBase: number) => void;
 }): Promise<SandboxRecord[]> {
   const log = o.logger;
   const containers = new Map((await o.runtime.listContainers()).map((c) => [c.sandboxId, c.status]));
@@ -39,7 +42,10 @@ export async function reconcileSandboxes(o: {
     o.store.updateSandbox(rec.id, { state: 'killed', killedAt: new Date().toISOString() });
     await o.runtime
       .destroy(rec.id, { diskProjectId: rec.diskProjectId, netIndex: rec.netIndex, egress: true })
-      .catch((err) => log.error('cleanup failed', { sandboxId: rec.id, err }));
+      .catch((err) => {
+        log.error('cleanup failed', { sandboxId: rec.id, err });
+        if (rec.uidBase !== null) o.holdUidRange(rec.uidBase);
+      });
   }
   const orphans = new Set([...containers.keys(), ...o.runtime.listDirs()].filter((id) => !keep.has(id)));
   for (const id of orphans) {
@@ -51,7 +57,10 @@ export async function reconcileSandboxes(o: {
         netIndex: rec?.netIndex ?? null,
         egress: true,
       })
-      .catch((err) => log.error('cleanup failed', { sandboxId: id, err }));
+      .catch((err) => {
+        log.error('cleanup failed', { sandboxId: id, err });
+        if (rec?.uidBase != null) o.holdUidRange(rec.uidBase);
+      });
   }
   if (adopted.length) log.info('adopted running sandboxes', { count: adopted.length });
   return adopted;

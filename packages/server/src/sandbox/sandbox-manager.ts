@@ -5,6 +5,7 @@ import { type EgressPolicy, hasEgressRules, type Subnet, validateEgressPolicy } 
 import type { DiskQuota } from '../runtime/disk-quota.js';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
 import { cpuSharesFor } from '../runtime/sandbox-spec.js';
+import type { UidRangePool } from '../runtime/uid-ranges.js';
 import {
   DEFAULT_TENANT_ID,
   type NetworkMode,
@@ -63,6 +64,8 @@ export interface SandboxManagerOptions {
   templates: TemplateStore;
   disk: DiskQuota;
   subnet: Subnet;
+  /** Host id ranges: each live sandbox gets its own. */
+  uidRanges: UidRangePool;
   limits: SandboxLimits;
   admission: Admission;
   pool: WarmPoolConfig;
@@ -218,13 +221,29 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
     timers.set(rec.id, t);
   };
 
+  /**
+   * Ranges of killed sandboxes whose resources are not known to be gone. A killed record no
+   * longer holds its range in the store, but its processes may still run until the container
+   * is deleted, so the range is handed out again only after a successful destroy (or, when
+   * that failed, after the next start's reconciliation).
+   */
+  const unreleased = new Set<number>();
+  const allocateUidRange = (): number => {
+    const base = o.uidRanges.pick([...o.store.liveUidBases(), ...unreleased]);
+    if (base === null)
+      throw new SoulBoxError('NODE_FULL', 'node full: every sandbox uid range is in use (runtime.uidRanges)');
+    return base;
+  };
+
   const destroyResources = async (rec: SandboxRecord) => {
     sampler.untrack(rec.id);
+    if (rec.uidBase !== null) unreleased.add(rec.uidBase);
     await o.runtime.destroy(rec.id, {
       diskProjectId: rec.diskProjectId,
       netIndex: rec.netIndex,
       egress: hasEgressRules(rec.egress),
     });
+    if (rec.uidBase !== null) unreleased.delete(rec.uidBase);
   };
 
   const killNow = (id: string, reason = 'killed') =>
@@ -233,6 +252,8 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       if (!rec || rec.state === 'killed') return;
       clearTimeout(timers.get(id));
       timers.delete(id);
+      // Its range stays taken until the container is gone (see unreleased).
+      if (rec.uidBase !== null) unreleased.add(rec.uidBase);
       // Mark first so the sandbox vanishes from lists at once and the data plane answers 502.
       o.store.updateSandbox(id, { state: 'killed', killedAt: new Date().toISOString() });
       o.admission.release(id);
@@ -289,6 +310,14 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
     return p;
   };
   const launchNow = async (rec: SandboxRecord, template: TemplateRootfs, background: boolean) => {
+    let uidBase: number;
+    try {
+      uidBase = allocateUidRange();
+    } catch (err) {
+      o.admission.release(rec.id);
+      throw err;
+    }
+    rec.uidBase = uidBase;
     if (rec.networkMode === 'bridge') {
       rec.netIndex = o.store.allocate('net_index', o.subnet.minIndex, o.subnet.maxIndex);
       if (rec.netIndex === null) {
@@ -304,6 +333,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
         await o.runtime.start({
           sandboxId: rec.id,
           templateRootfs: template.rootfsDir,
+          uidBase,
           cpuCount: rec.cpuCount,
           memoryMiB: rec.memoryMiB,
           diskMiB: rec.diskMiB,
@@ -315,9 +345,18 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
           envd: envdInit(rec, template),
         });
       } catch (err) {
+        unreleased.add(uidBase);
         o.store.updateSandbox(rec.id, { state: 'killed', killedAt: new Date().toISOString() });
         o.admission.release(rec.id);
         lifecycle(rec, 'start-failed', `sandbox failed to start: ${(err as Error).message}`);
+        // start() removed what it made, but without saying whether all of it went: the range
+        // is free again only once a destroy (idempotent) succeeds.
+        await destroyResources(rec).catch((cleanupErr: unknown) =>
+          log.error('cleanup after a failed start failed; its uid range stays taken', {
+            sandboxId: rec.id,
+            err: cleanupErr,
+          }),
+        );
         throw err;
       }
     });
@@ -342,6 +381,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       networkMode: key.networkMode,
       netIndex: null,
       diskProjectId: null,
+      uidBase: null,
       egress: null,
       autoPause: false,
       qos: 'burstable',
@@ -467,6 +507,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
         networkMode: req.networkMode,
         netIndex: null,
         diskProjectId: null,
+        uidBase: null,
         egress,
         autoPause: req.autoPause,
         qos,
@@ -577,7 +618,12 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       return sampler.query(id, startUnix, endUnix);
     },
     async reconcile() {
-      const adopted = await reconcileSandboxes({ store: o.store, runtime: o.runtime, logger: log });
+      const adopted = await reconcileSandboxes({
+        store: o.store,
+        runtime: o.runtime,
+        logger: log,
+        holdUidRange: (uidBase) => unreleased.add(uidBase),
+      });
       for (const rec of adopted) {
         // Adopted sandboxes hold what they held before, even past today's overcommit.
         try {

@@ -120,4 +120,10 @@ export const MIGRATIONS: readonly string[] = [
   -- The bootstrap admin key becomes the owner of the operator tenant.
   UPDATE api_keys SET role = 'owner' WHERE role = 'admin' AND name LIKE 'admin (%)';
   `,
+  `
+  -- runtime uid ranges: each live sandbox owns a 65536-id host range starting at uid_base
+  -- (NULL for sandboxes started before, which all shared one range).
+  ALTER TABLE sandboxes ADD COLUMN uid_base INTEGER;
+  CREATE UNIQUE INDEX sandboxes_uid_base ON sandboxes(uid_base) WHERE state != 'killed';
+  `,
 ];

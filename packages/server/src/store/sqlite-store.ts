@@ -25,6 +25,7 @@ interface SandboxRow {
   network_mode: string;
   net_index: number | null;
   disk_project_id: number | null;
+  uid_base: number | null;
   egress: string | null;
   qos: string;
   auto_pause: number;
@@ -48,6 +49,7 @@ function toSandbox(r: SandboxRow): SandboxRecord {
     networkMode: r.network_mode === 'none' ? 'none' : 'bridge',
     netIndex: r.net_index,
     diskProjectId: r.disk_project_id,
+    uidBase: r.uid_base,
     egress: r.egress === null ? null : (JSON.parse(r.egress) as SandboxRecord['egress']),
     autoPause: r.auto_pause === 1,
     qos: r.qos === 'guaranteed' ? 'guaranteed' : 'burstable',
@@ -78,6 +80,8 @@ export interface Store {
   countByState(): Record<string, number>;
   /** Lowest free index in [min, max] among live sandboxes, or null when all are taken. */
   allocate(column: 'net_index' | 'disk_project_id', min: number, max: number): number | null;
+  /** First ids of the uid ranges live sandboxes hold. */
+  liveUidBases(): number[];
   /** Tenants with quotas (identity and governance). */
   readonly tenants: TenantStore;
   /** API keys, users and tenant roles. */
@@ -104,6 +108,7 @@ const SANDBOX_COLUMNS: Record<keyof Omit<SandboxRecord, 'id'>, string> = {
   networkMode: 'network_mode',
   netIndex: 'net_index',
   diskProjectId: 'disk_project_id',
+  uidBase: 'uid_base',
   egress: 'egress',
   autoPause: 'auto_pause',
   qos: 'qos',
@@ -219,6 +224,13 @@ export function openStore(options: StoreOptions): Store {
         candidate++;
       }
       return candidate <= max ? candidate : null;
+    },
+    liveUidBases() {
+      return (
+        db
+          .prepare("SELECT uid_base AS v FROM sandboxes WHERE state != 'killed' AND uid_base IS NOT NULL")
+          .all() as { v: number }[]
+      ).map((r) => r.v);
     },
     tenants: createTenantStore(db),
     identities: createIdentityStore(db),

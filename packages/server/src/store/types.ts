@@ -28,6 +28,11 @@ export interface SandboxRecord {
   netIndex: number | null;
   /** XFS project id of the writable layer; null when disk limits are off. */
   diskProjectId: number | null;
+  /**
+   * First host uid/gid of the sandbox's own 65536-id range (sandbox id 0 maps to it); null
+   * only for sandboxes started before ranges were per sandbox.
+   */
+  uidBase: number | null;
   /** Outbound rules (bridged sandboxes); null = unrestricted. */
   egress: { allowOut: string[]; denyOut: string[] } | null;
   /** Pause instead of kill when the timeout passes. */

@@ -1,21 +1,19 @@
-import { access, copyFile, rm } from 'node:fs/promises';
+import { copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { aptInstall } from './apt.js';
 import { FINALIZE_SCRIPT, PREPARE_SCRIPT } from './build-scripts.js';
-import { runChrootCommand, runChrootScript } from './chroot.js';
+import { runChrootScript } from './chroot.js';
 import { runDebootstrap } from './debootstrap.js';
 import { TemplateBuildError } from './errors.js';
-import { type FileCapability, parseGetcapOutput, setcapArgs } from './file-caps.js';
 import type { TemplateBuildPhase } from './progress.js';
 import type { ResolvedRecipe } from './recipe.js';
+import { checkRootfsOwners } from './rootfs-owners.js';
 import { findTool } from './run-tool.js';
-import { shiftOwnership } from './uid-shift.js';
 
 export interface BuildRootfsOptions {
   recipe: ResolvedRecipe;
   /** Directory to create the rootfs in; must not exist yet. */
   rootfs: string;
-  uidShift: number;
   mirror: string;
   /** Empty string: no security repository. */
   securityMirror: string;
@@ -54,9 +52,11 @@ function resolveTools(template: string): BuildTools {
 }
 
 /**
- * Builds a template rootfs: debootstrap, apt packages, setup scripts, cleanup, then the
- * uid shift. Every chroot step runs in a throw-away mount namespace. On failure the
- * half-built directory is left for the caller to delete.
+ * Builds a template rootfs: debootstrap, apt packages, setup scripts, cleanup, then a check
+ * that every owner is an image id (0..65535). Owners stay as the packages made them (setuid
+ * bits and file capabilities untouched): each sandbox sees the tree through an idmapped
+ * mount into its own range. Every chroot step runs in a throw-away mount namespace. On
+ * failure the half-built directory is left for the caller to delete.
  */
 export async function buildRootfs(options: BuildRootfsOptions): Promise<BuildRootfsResult> {
   const { recipe, rootfs, signal, onProgress } = options;
@@ -116,49 +116,8 @@ export async function buildRootfs(options: BuildRootfsOptions): Promise<BuildRoo
     script: FINALIZE_SCRIPT,
   });
 
-  onProgress('shift', 'listing file capabilities', 0);
-  const caps = options.uidShift === 0 ? [] : await listFileCapabilities({ ...chrootBase, tools });
-  onProgress('shift', `shifting owners by ${options.uidShift}`, 10);
-  const shifted = await shiftOwnership(rootfs, options.uidShift, { signal });
-  if (caps.length > 0) {
-    onProgress('shift', `restoring ${caps.length} file capabilities`, 90);
-    await runChrootCommand({
-      ...chrootBase,
-      phase: 'shift',
-      description: 'setcap',
-      command: ['/usr/sbin/setcap', ...setcapArgs(caps, options.uidShift)],
-    });
-  }
-  onProgress('shift', `${shifted.entries} entries, ${Math.round(shifted.sizeBytes / 2 ** 20)} MiB`, 100);
-  return { sizeBytes: shifted.sizeBytes };
-}
-
-/**
- * File capabilities (ping's cap_net_raw) live in an xattr that `chown` deletes. In a
- * Debian rootfs they can only have been set by a package script through the rootfs's own
- * `setcap`, so no `getcap` in the rootfs means no capabilities to keep.
- */
-async function listFileCapabilities(options: {
-  template: string;
-  tools: BuildTools;
-  rootfs: string;
-  signal?: AbortSignal;
-}): Promise<FileCapability[]> {
-  const getcap = path.join(options.rootfs, 'usr/sbin/getcap');
-  if (
-    !(await access(getcap).then(
-      () => true,
-      () => false,
-    ))
-  )
-    return [];
-  const lines: string[] = [];
-  await runChrootCommand({
-    ...options,
-    phase: 'shift',
-    description: 'getcap',
-    command: ['/usr/sbin/getcap', '-r', '/'],
-    onOutputLine: (line) => lines.push(line),
-  });
-  return parseGetcapOutput(lines);
+  onProgress('check', 'checking owners', 0);
+  const checked = await checkRootfsOwners(rootfs, { signal });
+  onProgress('check', `${checked.entries} entries, ${Math.round(checked.sizeBytes / 2 ** 20)} MiB`, 100);
+  return { sizeBytes: checked.sizeBytes };
 }

@@ -43,18 +43,3 @@ export function runChrootScript(options: ChrootScriptOptions): Promise<void> {
     argv: isolatedArgv(tools, ['/bin/sh', '-c', CHROOT_MOUNT_SCRIPT, 'soulbox-chroot', rootfs, ...inner]),
   });
 }
-
-/**
- * Runs one program inside `rootfs` with nothing mounted (for getcap/setcap, which must not
- * walk into a live /proc), still inside the namespaces so an abort kills it.
- */
-export function runChrootCommand(
-  options: Omit<RunToolOptions, 'argv'> & {
-    tools: IsolationTools & { chroot: string };
-    rootfs: string;
-    command: readonly string[];
-  },
-): Promise<void> {
-  const { tools, rootfs, command, ...run } = options;
-  return runTool({ ...run, argv: isolatedArgv(tools, [tools.chroot, rootfs, ...command]) });
-}

@@ -30,11 +30,9 @@ export class TemplateNotFoundError extends TemplateError {
 
 /** A template cannot be removed because a mount still uses its rootfs. */
 export class TemplateInUseError extends TemplateError {
-  constructor(template: string, hash: string, mountPoint: string) {
-    super(
-      'TEMPLATE_IN_USE',
-      `template "${template}" (${hash.slice(0, 12)}) is still mounted at ${mountPoint}`,
-    );
+  /** `user`: who holds it, e.g. `sandbox abc` or `the mount at /x`. */
+  constructor(template: string, hash: string, user: string) {
+    super('TEMPLATE_IN_USE', `template "${template}" (${hash.slice(0, 12)}) is still used by ${user}`);
     this.name = 'TemplateInUseError';
   }
 }

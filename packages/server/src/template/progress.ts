@@ -2,7 +2,7 @@
  * Build phases, in order. `wait` = another process holds the build lock; `done` and
  * `failed` close a build so that a renderer can end its line.
  */
-export type TemplateBuildPhase = 'wait' | 'debootstrap' | 'apt' | 'configure' | 'shift' | 'done' | 'failed';
+export type TemplateBuildPhase = 'wait' | 'debootstrap' | 'apt' | 'configure' | 'check' | 'done' | 'failed';
 
 export interface TemplateBuildProgress {
   template: string;

@@ -4,10 +4,11 @@ import { FINALIZE_SCRIPT, PREPARE_SCRIPT } from './build-scripts.js';
 import { CODE_INTERPRETER_RECIPE } from './code-interpreter-recipe.js';
 
 /**
- * Bump when the build changes in a way the hashed texts do not show (apt options, the
- * uid shift, debootstrap flags), so that every cached template is rebuilt.
+ * Bump when the build changes in a way the hashed texts do not show (apt options, owners,
+ * debootstrap flags), so that every cached template is rebuilt.
+ * 2: owners stay the image's (0..65535); they used to be shifted into one host range.
  */
-export const RECIPE_VERSION = 1;
+export const RECIPE_VERSION = 2;
 
 /** A Debian release bootstrapped from nothing. */
 export interface DebootstrapSource {
@@ -93,14 +94,12 @@ export function resolveRecipe(
 
 /**
  * The cache key of a template: sha256 over everything that decides its contents: the
- * Debian source, each layer's packages and script, the shared build scripts, the uid
- * shift (it changes every file's owner) and {@link RECIPE_VERSION}. The mirror is left
- * out: any mirror serves the same packages.
+ * Debian source, each layer's packages and script, the shared build scripts and
+ * {@link RECIPE_VERSION}. The mirror is left out: any mirror serves the same packages.
  */
-export function recipeHash(recipe: ResolvedRecipe, uidShift: number): string {
+export function recipeHash(recipe: ResolvedRecipe): string {
   const input = {
     recipeVersion: RECIPE_VERSION,
-    uidShift,
     source: { suite: recipe.source.suite, variant: recipe.source.variant },
     layers: recipe.layers.map((l) => ({
       name: l.name,

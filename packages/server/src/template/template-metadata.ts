@@ -31,6 +31,11 @@ export interface TemplateMetadata extends Omit<TemplateRootfs, 'rootfsDir'> {
   /** The apt packages the recipe asked for (dependencies not listed). */
   packages: string[];
   recipeVersion: number;
+  /**
+   * How far owners on disk are shifted from the image's ids: always 0 now (sandboxes map
+   * them with idmapped mounts). Builds of older versions, shifted by their server's
+   * `runtime.uidShift`, are not used: their owners would map outside any sandbox's range.
+   */
   uidShift: number;
   debian: { suite: string; variant: string; mirror: string };
   buildMs: number;
@@ -56,6 +61,8 @@ export function readTemplateDir(dir: string): TemplateRootfs | undefined {
     typeof meta.hash !== 'string' ||
     typeof meta.builtAt !== 'string' ||
     typeof meta.sizeBytes !== 'number' ||
+    // Image owners only: see TemplateMetadata.uidShift.
+    meta.uidShift !== 0 ||
     !statSync(rootfsDir, { throwIfNoEntry: false })?.isDirectory()
   ) {
     return undefined;

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,11 +22,10 @@ import type { TemplateBuildProgress } from './progress.js';
 import { recipeHash, resolveRecipe } from './recipe.js';
 import { createTemplateStoreWith, type RootfsBuilder } from './template-store.js';
 
-const UID_SHIFT = 100000;
 const BASE_HASH = (() => {
   const base = resolveRecipe('base');
   assert.ok(base);
-  return recipeHash(base, UID_SHIFT);
+  return recipeHash(base);
 })();
 
 /** A builder that writes a tiny rootfs; `gate` lets a test hold it mid-build. */
@@ -69,10 +70,7 @@ describe('template store (fake builder)', () => {
   });
 
   const store = (builder: RootfsBuilder) =>
-    createTemplateStoreWith(
-      { templatesDir: dir, uidShift: UID_SHIFT, onProgress: (p) => progress.push(p) },
-      builder,
-    );
+    createTemplateStoreWith({ templatesDir: dir, onProgress: (p) => progress.push(p) }, builder);
 
   const leftovers = () => readdirSync(dir).filter((e) => e.startsWith('.'));
 
@@ -87,14 +85,9 @@ describe('template store (fake builder)', () => {
 
   it('validates its options', () => {
     const { builder } = fakeBuilder();
+    assert.throws(() => createTemplateStoreWith({ templatesDir: 'relative' }, builder), /absolute/);
     assert.throws(
-      () => createTemplateStoreWith({ templatesDir: 'relative', uidShift: 0 }, builder),
-      /absolute/,
-    );
-    assert.throws(() => createTemplateStoreWith({ templatesDir: dir, uidShift: -1 }, builder), /uidShift/);
-    assert.throws(
-      () =>
-        createTemplateStoreWith({ templatesDir: dir, uidShift: 0, debianMirror: 'http://x\nevil' }, builder),
+      () => createTemplateStoreWith({ templatesDir: dir, debianMirror: 'http://x\nevil' }, builder),
       /debianMirror/,
     );
   });
@@ -203,7 +196,13 @@ describe('template store (fake builder)', () => {
     mkdirSync(path.join(built, 'rootfs'), { recursive: true });
     writeFileSync(
       path.join(built, 'template.json'),
-      JSON.stringify({ name: 'base', hash: BASE_HASH, builtAt: '2026-01-01T00:00:00.000Z', sizeBytes: 1 }),
+      JSON.stringify({
+        name: 'base',
+        hash: BASE_HASH,
+        builtAt: '2026-01-01T00:00:00.000Z',
+        sizeBytes: 1,
+        uidShift: 0,
+      }),
     );
     rmSync(path.join(dir, '.base.lock'));
     const t = await waiting;
@@ -215,6 +214,57 @@ describe('template store (fake builder)', () => {
     assert.equal(fake.calls.length, 0);
   });
 
+  it('closes the templates dir to everyone but root (0700), also one made by an older version', () => {
+    chmodSync(dir, 0o755);
+    store(fakeBuilder().builder);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    const fresh = path.join(dir, 'new', 'templates');
+    createTemplateStoreWith({ templatesDir: fresh }, fakeBuilder().builder);
+    assert.equal(statSync(fresh).mode & 0o777, 0o700);
+  });
+
+  it('ignores builds whose owners an older version shifted, and builds afresh', async () => {
+    const shifted = path.join(dir, 'base', BASE_HASH);
+    mkdirSync(path.join(shifted, 'rootfs'), { recursive: true });
+    const meta = { name: 'base', hash: BASE_HASH, builtAt: '2020-01-01T00:00:00.000Z', sizeBytes: 1 };
+    writeFileSync(path.join(shifted, 'template.json'), JSON.stringify({ ...meta, uidShift: 100000 }));
+    const fake = fakeBuilder();
+    const s = store(fake.builder);
+    assert.equal(s.get('base'), undefined);
+    assert.deepEqual(s.list(), []);
+    const custom = path.join(dir, 'mine', 'b'.repeat(64));
+    mkdirSync(path.join(custom, 'rootfs'), { recursive: true });
+    writeFileSync(
+      path.join(custom, 'template.json'),
+      JSON.stringify({ ...meta, name: 'mine', uidShift: 100000 }),
+    );
+    assert.equal(s.known('mine'), false, 'a shifted Dockerfile build must be rebuilt');
+    const t = await s.ensure('base');
+    assert.equal(fake.calls.length, 1);
+    assert.notEqual(t.builtAt, meta.builtAt);
+  });
+
+  it('refuses to remove a build a sandbox uses as its lower layer', async () => {
+    const seen: string[] = [];
+    const s = createTemplateStoreWith(
+      {
+        templatesDir: dir,
+        sandboxUsing: (d) => {
+          seen.push(d);
+          return 'sbx123';
+        },
+      },
+      fakeBuilder().builder,
+    );
+    const t = await s.ensure('base');
+    await assert.rejects(s.remove('base', t.hash), {
+      code: 'TEMPLATE_IN_USE',
+      message: /still used by sandbox sbx123/,
+    });
+    assert.deepEqual(seen, [path.join(dir, 'base', t.hash)]);
+    assert.ok(existsSync(t.rootfsDir));
+  });
+
   it('lists every build on disk and removes one', async () => {
     const s = store(fakeBuilder().builder);
     const current = await s.ensure('base');
@@ -222,7 +272,13 @@ describe('template store (fake builder)', () => {
     mkdirSync(path.join(dir, 'base', oldHash, 'rootfs'), { recursive: true });
     writeFileSync(
       path.join(dir, 'base', oldHash, 'template.json'),
-      JSON.stringify({ name: 'base', hash: oldHash, builtAt: '2020-01-01T00:00:00.000Z', sizeBytes: 1 }),
+      JSON.stringify({
+        name: 'base',
+        hash: oldHash,
+        builtAt: '2020-01-01T00:00:00.000Z',
+        sizeBytes: 1,
+        uidShift: 0,
+      }),
     );
     mkdirSync(path.join(dir, 'base', 'not-a-hash'));
     assert.deepEqual(

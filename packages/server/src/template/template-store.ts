@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, open, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -25,7 +25,6 @@ import {
   type TemplateMetadata,
   type TemplateRootfs,
 } from './template-metadata.js';
-import { MAPPED_ID_COUNT } from './uid-shift.js';
 
 export type { TemplateMetadata, TemplateRootfs };
 
@@ -36,10 +35,17 @@ export interface TemplateLogger {
 }
 
 export interface TemplateStoreOptions {
-  /** Holds `<name>/<hash>/{rootfs,template.json}`, build dirs and lock files. Absolute. */
+  /**
+   * Holds `<name>/<hash>/{rootfs,template.json}`, build dirs and lock files. Absolute.
+   * Created (or made) 0700 root: see {@link createTemplateStore}.
+   */
   templatesDir: string;
-  /** Host uid/gid of container id 0; files are owned by (original id + uidShift). 0 = no shift. */
-  uidShift: number;
+  /**
+   * Which sandbox a build's dir is the lower layer of, if any (`remove` refuses then). Mounts
+   * are checked as well, but a sandbox's lower layer is a detached idmapped view that the
+   * mount table does not show; the runtime knows.
+   */
+  sandboxUsing?: (templateDir: string) => string | undefined;
   /** @default 'http://deb.debian.org/debian' */
   debianMirror?: string;
   /** Security updates repository; `''` to build without one. @default 'http://deb.debian.org/debian-security' */
@@ -116,6 +122,12 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Opens the template store. Templates keep the image's owners on disk (0..65535, so a
+ * template's uid-1000 files belong to host uid 1000 too) and may hold setuid-root binaries
+ * from any image: the templates dir is made 0700 so that no host user reaches into it.
+ * Sandboxes see a template only through their own idmapped, read-only mount.
+ */
 export function createTemplateStore(options: TemplateStoreOptions): TemplateStore {
   return createTemplateStoreWith(options, buildRootfs);
 }
@@ -128,12 +140,6 @@ export function createTemplateStoreWith(
   const templatesDir = options.templatesDir;
   if (!path.isAbsolute(templatesDir))
     throw new TypeError(`templatesDir must be absolute, got ${templatesDir}`);
-  const uidShift = options.uidShift;
-  if (!Number.isInteger(uidShift) || uidShift < 0 || uidShift > 2 ** 32 - 1 - MAPPED_ID_COUNT) {
-    throw new TypeError(
-      `uidShift must be an integer from 0 to ${2 ** 32 - 1 - MAPPED_ID_COUNT}, got ${uidShift}`,
-    );
-  }
   const mirror = checkMirror('debianMirror', options.debianMirror ?? DEFAULT_MIRROR, false);
   const securityMirror = checkMirror(
     'debianSecurityMirror',
@@ -141,6 +147,12 @@ export function createTemplateStoreWith(
     true,
   );
   const logger = options.logger ?? noopLogger;
+  /** Creates the dir, or closes an existing one (older versions made it 0755). */
+  const guardDir = () => {
+    mkdirSync(templatesDir, { recursive: true, mode: 0o700 });
+    chmodSync(templatesDir, 0o700);
+  };
+  guardDir();
 
   const cache = new Map<string, TemplateRootfs>();
   const inflight = new Map<string, SharedBuild<TemplateRootfs>>();
@@ -148,7 +160,7 @@ export function createTemplateStoreWith(
   function target(name: string): { recipe: ResolvedRecipe; hash: string } {
     const recipe = TEMPLATE_NAME_PATTERN.test(name) ? resolveRecipe(name, RECIPES) : undefined;
     if (!recipe) throw new TemplateNotFoundError(name);
-    return { recipe, hash: recipeHash(recipe, uidShift) };
+    return { recipe, hash: recipeHash(recipe) };
   }
 
   /** The newest build of a template made from a Dockerfile (not a recipe), if any is on disk. */
@@ -222,7 +234,7 @@ export function createTemplateStoreWith(
   ): Promise<TemplateRootfs> {
     const emit = progressEmitter(name);
     const startedMs = Date.now();
-    await mkdir(templatesDir, { recursive: true, mode: 0o755 });
+    guardDir();
     let waited = false;
     const lock = await acquireBuildLock(path.join(templatesDir, `.${name}.lock`), {
       signal,
@@ -246,7 +258,6 @@ export function createTemplateStoreWith(
         const { sizeBytes } = await builder({
           recipe,
           rootfs: path.join(buildDir, 'rootfs'),
-          uidShift,
           mirror,
           securityMirror,
           signal,
@@ -260,7 +271,7 @@ export function createTemplateStoreWith(
           sizeBytes,
           packages: [...recipe.packages],
           recipeVersion: RECIPE_VERSION,
-          uidShift,
+          uidShift: 0,
           debian: { suite: recipe.source.suite, variant: recipe.source.variant, mirror },
           buildMs: Date.now() - startedMs,
           ...(recipe.codeInterpreter ? { codeInterpreter: true } : {}),
@@ -384,8 +395,10 @@ export function createTemplateStoreWith(
         throw new TemplateNotFoundError(`${name}@${hash}`);
       const dir = path.join(templatesDir, name, hash);
       if (!existsSync(dir)) return;
-      const user = findMountUsing(dir);
-      if (user !== undefined) throw new TemplateInUseError(name, hash, user);
+      const sandbox = options.sandboxUsing?.(dir);
+      if (sandbox !== undefined) throw new TemplateInUseError(name, hash, `sandbox ${sandbox}`);
+      const mount = findMountUsing(dir);
+      if (mount !== undefined) throw new TemplateInUseError(name, hash, `the mount at ${mount}`);
       // Rename first so that no reader ever sees a half-deleted rootfs; a removal killed
       // half-way leaves a `.trash-*` dir that the next build of this name deletes.
       const trash = await mkdtemp(path.join(templatesDir, trashDirPrefix(name)));

@@ -69,6 +69,7 @@ export function createGovernanceFixture(config: ConfigInput = {}, storeFile = ':
         networkMode: 'none',
         netIndex: null,
         diskProjectId: null,
+        uidBase: null,
         egress: null,
         autoPause: false,
         qos: 'burstable',

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { IDMAP_HELPER } from '../../src/runtime/idmapped-mount.js';
 import type { TemplateBuildProgress } from '../../src/template/progress.js';
 import { removeTree } from '../../src/template/remove-tree.js';
 import { findTool } from '../../src/template/run-tool.js';
@@ -29,7 +30,8 @@ import {
   type TemplateRootfs,
 } from '../../src/template/template-store.js';
 
-const UID_SHIFT = 100000;
+/** The host range the test container gets, as a sandbox would (SoulBox's default pool base). */
+const RANGE_BASE = 2 ** 30;
 const skip =
   process.getuid?.() !== 0
     ? 'needs root'
@@ -95,8 +97,9 @@ exec chroot "$2/m" /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/root 
 
 /**
  * Runs a bash script as `user` (uid 1000) in a real runc container on an overlay of the
- * template, in the user namespace sandboxes use (0..65535 → UID_SHIFT..). Only there do
- * sudo and setuid behave as in a sandbox. `undefined` when runc is not installed.
+ * template, built as a sandbox's is: the lower layer an idmapped view of the template
+ * (0..65535 → RANGE_BASE..), in a user namespace with the same mapping. Only there do sudo,
+ * setuid and file capabilities behave as in a sandbox. `undefined` when runc is not installed.
  */
 function runAsUserInContainer(
   rootfs: string,
@@ -106,7 +109,7 @@ function runAsUserInContainer(
   const runc = findTool('runc');
   if (!runc) return undefined;
   const bundle = path.join(scratch, 'bundle');
-  for (const d of ['u', 'w', 'm', 'bundle', 'runc-state'])
+  for (const d of ['l', 'u', 'w', 'm', 'bundle', 'runc-state'])
     mkdirSync(path.join(scratch, d), { recursive: true });
   spawnSync(runc, ['spec', '--bundle', bundle]);
   const config = JSON.parse(readFileSync(path.join(bundle, 'config.json'), 'utf8'));
@@ -133,12 +136,14 @@ function runAsUserInContainer(
     capabilities: { bounding: caps, permitted: caps, effective: caps },
   };
   config.linux.namespaces.push({ type: 'user' });
-  config.linux.uidMappings = [{ containerID: 0, hostID: UID_SHIFT, size: 65536 }];
-  config.linux.gidMappings = [{ containerID: 0, hostID: UID_SHIFT, size: 65536 }];
+  config.linux.uidMappings = [{ containerID: 0, hostID: RANGE_BASE, size: 65536 }];
+  config.linux.gidMappings = [{ containerID: 0, hostID: RANGE_BASE, size: 65536 }];
   writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(config));
   // A private runc state dir, so the server's own `runc list` never sees this container.
   const mountAndRun = `set -e
-mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/u,workdir=$2/w" "$2/m"
+"$5" view "$1" "$2/l" 0 ${RANGE_BASE} 65536
+chown ${RANGE_BASE}:${RANGE_BASE} "$2/u"
+mount -t overlay overlay -o "lowerdir=$2/l,upperdir=$2/u,workdir=$2/w" "$2/m"
 exec "$3" --root "$2/runc-state" run --bundle "$2/bundle" "$4"`;
   const id = `soulbox-template-test-${process.pid}`;
   const result = spawnSync(
@@ -156,6 +161,7 @@ exec "$3" --root "$2/runc-state" run --bundle "$2/bundle" "$4"`;
       scratch,
       runc,
       id,
+      IDMAP_HELPER,
     ],
     { encoding: 'utf8', timeout: 60_000 },
   );
@@ -170,7 +176,7 @@ describe('building the base template', { skip }, () => {
 
   before(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'soulbox-template-build-'));
-    // The container's root (host uid UID_SHIFT) must be able to reach its rootfs below here.
+    // The container's root (host uid RANGE_BASE) must be able to reach its rootfs below here.
     chmodSync(dir, 0o711);
     templatesDir = path.join(dir, 'templates');
   });
@@ -182,7 +188,6 @@ describe('building the base template', { skip }, () => {
   it('builds base with visible progress', async () => {
     const store = createTemplateStore({
       templatesDir,
-      uidShift: UID_SHIFT,
       onProgress: (p) => progress.push(p),
     });
     const startedMs = Date.now();
@@ -194,7 +199,7 @@ describe('building the base template', { skip }, () => {
 
     assert.equal(template.rootfsDir, path.join(templatesDir, 'base', template.hash, 'rootfs'));
     const phases = [...new Set(progress.map((p) => p.phase))];
-    assert.deepEqual(phases, ['debootstrap', 'apt', 'configure', 'shift', 'done']);
+    assert.deepEqual(phases, ['debootstrap', 'apt', 'configure', 'check', 'done']);
     const messages = progress.map((p) => p.message);
     for (const pattern of [
       /^retrieving \d+\/\d+ /,
@@ -262,13 +267,14 @@ ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok
     assert.doesNotMatch(out.stdout, /unable to resolve host/);
   });
 
-  it('has its files shifted into the uid range with special bits intact', () => {
+  it('keeps the image owners, special bits and capabilities, behind a 0700 templates dir', () => {
+    assert.equal(statSync(templatesDir).mode & 0o777, 0o700, 'no host user reaches setuid or uid-1000 files');
     const r = template.rootfsDir;
     const st = (p: string) => lstatSync(path.join(r, p));
-    assert.equal(st('.').uid, UID_SHIFT);
-    assert.equal(st('home/user').uid, UID_SHIFT + 1000);
-    assert.equal(st('home/user/.bashrc').gid, UID_SHIFT + 1000);
-    assert.equal(st('usr/bin/sudo').uid, UID_SHIFT);
+    assert.equal(st('.').uid, 0);
+    assert.equal(st('home/user').uid, 1000);
+    assert.equal(st('home/user/.bashrc').gid, 1000);
+    assert.equal(st('usr/bin/sudo').uid, 0);
     assert.equal(st('usr/bin/sudo').mode & 0o7777, 0o4755, 'sudo stays setuid root');
     assert.equal(st('etc/sudoers.d/user').mode & 0o7777, 0o440);
     assert.equal(
@@ -288,19 +294,13 @@ ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok
     );
     assert.throws(() => st('usr/sbin/policy-rc.d'), { code: 'ENOENT' });
 
-    // Every entry's owner and group lies in the shifted range.
+    // Every entry's owner and group is an image id, which an idmapped mount can map.
     let outside = 0;
     const walk = (d: string): void => {
       for (const name of readdirSync(d)) {
         const p = path.join(d, name);
         const s = lstatSync(p);
-        if (
-          s.uid < UID_SHIFT ||
-          s.uid >= UID_SHIFT + 65536 ||
-          s.gid < UID_SHIFT ||
-          s.gid >= UID_SHIFT + 65536
-        )
-          outside++;
+        if (s.uid >= 65536 || s.gid >= 65536) outside++;
         if (s.isDirectory()) walk(p);
       }
     };
@@ -310,16 +310,13 @@ ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok
     const getcap = findTool('getcap');
     if (getcap) {
       const caps = spawnSync(getcap, ['-n', path.join(r, 'usr/bin/ping')], { encoding: 'utf8' }).stdout;
-      assert.match(
-        caps,
-        /cap_net_raw=ep \[rootid=100000\]/,
-        'ping keeps its capability, for the user namespace',
-      );
+      assert.match(caps, /cap_net_raw=ep$/m, 'ping keeps its capability as the package set it');
+      assert.doesNotMatch(caps, /rootid/, 'a plain (v2) capability: valid through any idmapped mount');
     }
   });
 
   it('is a cache hit the second time', async () => {
-    const store = createTemplateStore({ templatesDir, uidShift: UID_SHIFT });
+    const store = createTemplateStore({ templatesDir });
     const startedMs = Date.now();
     const again = await store.ensure('base');
     assert.ok(Date.now() - startedMs < 2000);
@@ -332,7 +329,6 @@ ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok
     const controller = new AbortController();
     const store = createTemplateStore({
       templatesDir: abortDir,
-      uidShift: UID_SHIFT,
       // Abort once apt runs in the chroot: proc, sys and dev are mounted then.
       onProgress: (p) => {
         if (p.phase === 'apt' && /installing|downloading/.test(p.message)) controller.abort();
@@ -353,7 +349,7 @@ ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok
     const code = `
       const { createTemplateStore } = await import(${moduleUrl('template-store.ts')});
       const { renderTemplateProgress } = await import(${moduleUrl('progress.ts')});
-      await createTemplateStore({ templatesDir: ${JSON.stringify(killDir)}, uidShift: ${UID_SHIFT}, onProgress: renderTemplateProgress }).ensure('base');
+      await createTemplateStore({ templatesDir: ${JSON.stringify(killDir)}, onProgress: renderTemplateProgress }).ensure('base');
     `;
     const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -386,7 +382,7 @@ ping -c1 -W2 127.0.0.1 >/dev/null && echo ping-ok
     assert.ok(!left.includes('base'), 'nothing counts as built');
 
     // The next build (a stand-in that builds nothing) breaks the lock and removes the debris.
-    const next = createTemplateStoreWith({ templatesDir: killDir, uidShift: UID_SHIFT }, async (o) => {
+    const next = createTemplateStoreWith({ templatesDir: killDir }, async (o) => {
       mkdirSync(o.rootfs);
       return { sizeBytes: 0 };
     });

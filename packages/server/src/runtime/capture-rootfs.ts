@@ -6,7 +6,10 @@ import { run } from '../util/exec.js';
 
 /** Inputs of {@link captureRootfs}. */
 export interface CaptureOptions {
-  /** The build sandbox's overlay upper dir (read while the sandbox is paused). */
+  /**
+   * A read-only view of the build sandbox's writable layer with image owners (0..65535):
+   * the runtime mounts the overlay upper dir idmapped back from the sandbox's range.
+   */
   upperDir: string;
   /** The parent template's rootfs (the overlay's lower dir). */
   parentRootfs: string;
@@ -40,10 +43,11 @@ export async function captureRootfs(o: CaptureOptions): Promise<{ rootfs: string
   const upper = path.join(o.workDir, 'upper');
   const merged = path.join(o.workDir, 'merged');
   const rootfs = path.join(o.workDir, 'rootfs');
-  // cp -a keeps owners (already uid-shifted), modes, xattrs (file capabilities, overlay's
-  // opaque marks), hard links and the whiteout devices; the upper dir is on another filesystem.
+  // cp -a keeps owners (the view maps them back to image ids), modes, xattrs (file
+  // capabilities, which the view shows as plain v2 ones; overlay's opaque marks), hard links
+  // and the whiteout devices. It never follows a symlink: the sandbox wrote them all.
   await run('cp', ['-a', '--', o.upperDir, upper], { timeoutMs: 3_600_000 });
-  for (const rel of o.exclude) await rm(path.join(upper, rel), { recursive: true, force: true });
+  for (const rel of o.exclude) await removeBeneath(upper, rel);
   await mkdir(merged);
   await run(
     'mount',
@@ -104,6 +108,24 @@ export async function captureRootfs(o: CaptureOptions): Promise<{ rootfs: string
       copyDirMeta(top, rootfs);
     }
   }
+}
+
+/**
+ * Removes `root/rel` only if every directory on the way is a real directory: the sandbox
+ * may have replaced `/run` with a symlink to anywhere, and `rm -r` through it would delete
+ * host files. A path reached through a symlink is not in the tree, so there is nothing to do.
+ */
+async function removeBeneath(root: string, rel: string): Promise<void> {
+  const parts = rel.split('/').filter(Boolean);
+  let dir = root;
+  for (const part of parts.slice(0, -1)) {
+    dir = path.join(dir, part);
+    const st = await lstatOrNull(dir);
+    if (!st?.isDirectory()) return;
+  }
+  const last = parts.at(-1);
+  // rm never follows a symlink it is asked to remove: it unlinks the link.
+  if (last) await rm(path.join(dir, last), { recursive: true, force: true });
 }
 
 /** A directory changed by the build keeps the build's owner, mode and times. */
