@@ -27,6 +27,23 @@ async function lstatOrNull(p: string): Promise<Stats | null> {
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
 /**
+ * Removes `rel` below `root` unless a directory on the way is a symlink (or missing). The
+ * tree is the build sandbox's upper dir: `ln -s /etc /etc` in a build step must not make
+ * the host delete its own /etc/hosts.
+ */
+export async function removeInTree(root: string, rel: string): Promise<void> {
+  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0 || parts.includes('..'))
+    throw new Error(`not a relative path below the tree: ${rel}`);
+  let dir = root;
+  for (const part of parts.slice(0, -1)) {
+    dir = path.join(dir, part);
+    if (!(await lstatOrNull(dir))?.isDirectory()) return;
+  }
+  await rm(path.join(root, ...parts), { recursive: true, force: true });
+}
+
+/**
  * Turns "parent rootfs + the build's overlay upper dir" into one standalone rootfs, without
  * copying the parent: the parent is hard-linked (`cp -al`, so the new template costs only its
  * changes on disk), then every path the build changed is unlinked and replaced from the
@@ -43,7 +60,7 @@ export async function captureRootfs(o: CaptureOptions): Promise<{ rootfs: string
   // cp -a keeps owners (already uid-shifted), modes, xattrs (file capabilities, overlay's
   // opaque marks), hard links and the whiteout devices; the upper dir is on another filesystem.
   await run('cp', ['-a', '--', o.upperDir, upper], { timeoutMs: 3_600_000 });
-  for (const rel of o.exclude) await rm(path.join(upper, rel), { recursive: true, force: true });
+  for (const rel of o.exclude) await removeInTree(upper, rel);
   await mkdir(merged);
   await run(
     'mount',
