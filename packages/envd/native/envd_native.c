@@ -11,6 +11,10 @@
  *   inotifyAddWatch(handle, path, mask)-> wd
  *   inotifyRmWatch(handle, wd)         -> undefined
  *   inotifyClose(handle)               -> undefined
+ *   setDumpable(flag)                  -> undefined                     (prctl PR_SET_DUMPABLE)
+ *   isDumpable()                       -> boolean                       (prctl PR_GET_DUMPABLE)
+ *   setCloexec(fd)                     -> undefined                     (fcntl FD_CLOEXEC)
+ *   isListeningUnixSocket(fd)          -> boolean                       (AF_UNIX stream, listening)
  *
  * Errors are thrown as Error objects with `code` (errno name, e.g. "ENOENT") and `errno`.
  * waitpid never takes -1: libuv and node-pty wait for their own children by pid, so a
@@ -20,12 +24,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <node_api.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -478,6 +484,63 @@ static napi_value js_inotify_close(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
+/* ---- process hardening ------------------------------------------------------------------- */
+
+/*
+ * A non-dumpable process cannot be ptraced, and its /proc/<pid>/{fd,mem,environ,...} cannot be
+ * opened, by anyone without CAP_SYS_PTRACE in its user namespace (root in a sandbox lacks it).
+ * The flag survives fork but is reset by execve, so children envd starts are dumpable again.
+ */
+static napi_value js_set_dumpable(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (get_args(env, info, 1, argv) == NULL) return NULL;
+  bool flag = false;
+  if (napi_get_value_bool(env, argv[0], &flag) != napi_ok) return throw_type(env, "flag must be a boolean");
+  if (prctl(PR_SET_DUMPABLE, flag ? 1 : 0, 0, 0, 0) == -1) return throw_errno(env, "prctl", errno);
+  return undefined(env);
+}
+
+static napi_value js_is_dumpable(napi_env env, napi_callback_info info) {
+  (void)info;
+  int value = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+  if (value == -1) return throw_errno(env, "prctl", errno);
+  napi_value result;
+  napi_get_boolean(env, value != 0, &result);
+  return result;
+}
+
+static napi_value get_fd(napi_env env, napi_callback_info info, int *fd) {
+  napi_value argv[1];
+  if (get_args(env, info, 1, argv) == NULL) return NULL;
+  if (napi_get_value_int32(env, argv[0], fd) != napi_ok || *fd < 0) return throw_type(env, "fd must be a number");
+  return argv[0];
+}
+
+/* Inherited descriptors (runc --preserve-fds) come without FD_CLOEXEC; libuv does not add it. */
+static napi_value js_set_cloexec(napi_env env, napi_callback_info info) {
+  int fd = -1;
+  if (get_fd(env, info, &fd) == NULL) return NULL;
+  int flags = fcntl(fd, F_GETFD);
+  if (flags == -1) return throw_errno(env, "fcntl", errno);
+  if (fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == -1) return throw_errno(env, "fcntl", errno);
+  return undefined(env);
+}
+
+static napi_value js_is_listening_unix_socket(napi_env env, napi_callback_info info) {
+  int fd = -1;
+  if (get_fd(env, info, &fd) == NULL) return NULL;
+  int domain = 0, type = 0, listening = 0;
+  socklen_t len = sizeof(int);
+  bool ok = getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_UNIX;
+  len = sizeof(int);
+  ok = ok && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+  len = sizeof(int);
+  ok = ok && getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening != 0;
+  napi_value result;
+  napi_get_boolean(env, ok, &result);
+  return result;
+}
+
 /* ---- module ------------------------------------------------------------------------------- */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -492,6 +555,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"inotifyAddWatch", NULL, js_inotify_add_watch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"inotifyRmWatch", NULL, js_inotify_rm_watch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"inotifyClose", NULL, js_inotify_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setDumpable", NULL, js_set_dumpable, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"isDumpable", NULL, js_is_dumpable, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setCloexec", NULL, js_set_cloexec, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"isListeningUnixSocket", NULL, js_is_listening_unix_socket, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

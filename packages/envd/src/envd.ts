@@ -1,11 +1,10 @@
-import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EnvdConfig } from './config/envd-config.js';
-import { CONTROL_SOCKET_NAME, ENVD_SOCKET_NAME } from './contract.js';
 import { createPollingWatchers } from './filesystem/polling-watchers.js';
 import { createControlServer } from './http/control-server.js';
+import { createHostAuth } from './http/host-auth.js';
 import { createLazyPublicServer } from './http/lazy-public-server.js';
-import { closeUnix, dropConnections, listenUnix, stopListening } from './http/unix-server.js';
+import { closeNow, dropConnections, type ListenTarget, listenOn, stopListening } from './http/unix-server.js';
 import type { Interpreter } from './interpreter/start-interpreter.js';
 import { createJsonLogger, type Logger } from './log/logger.js';
 import { type EnvdNative, EXEC_HELPER_FILE, loadNative, nativeDir } from './native/envd-native.js';
@@ -16,6 +15,11 @@ import { waitAtMost } from './util/wait-at-most.js';
 
 export interface EnvdOptions {
   readonly config: EnvdConfig;
+  /**
+   * Where the two servers listen: in a sandbox, the descriptors the host passed
+   * (contract.ts); in tests, socket paths.
+   */
+  readonly listen: { readonly api: ListenTarget; readonly control: ListenTarget };
   /** PATH for spawned processes (envd's own). */
   readonly pathEnv: string;
   /** @default JSON lines on stdout */
@@ -33,14 +37,12 @@ export interface EnvdOptions {
 
 /** A running envd: both servers listening. */
 export interface Envd {
-  readonly envdSocketPath: string;
-  readonly controlSocketPath: string;
   readonly state: SandboxState;
   readonly processes: ProcessManager;
   readonly native: EnvdNative;
   /** True for pids libuv or node-pty collect (processes and kernels): the reaper skips them. */
   ownsPid(pid: number): boolean;
-  /** Terminates processes, ends streams and tunnels, closes both servers, removes the sockets. */
+  /** Terminates processes, ends streams and tunnels, closes both servers (removes nothing). */
   close(): Promise<void>;
 }
 
@@ -60,26 +62,33 @@ export async function startEnvd(options: EnvdOptions): Promise<Envd> {
   const shutdown = new AbortController();
 
   // The Connect stack loads on the first API request (see lazy-public-server.ts).
-  const publicServer = createLazyPublicServer(async () => {
-    const [{ createPublicHandler }, { createProcessService }, { createFilesystemService }] =
-      await Promise.all([
-        import('./http/public-handler.js'),
-        import('./rpc/process-service.js'),
-        import('./rpc/filesystem-service.js'),
-      ]);
-    return createPublicHandler({
-      process: createProcessService({ manager: processes, users, state, logger }),
-      filesystem: createFilesystemService({ entries, users, state, watchers, logger }),
-      files: {
-        state,
-        native,
-        logger,
-        resolveUser: (name) => resolveUser(users, name, state.defaultUser),
-      },
-      shutdownSignal: shutdown.signal,
-    });
-  });
-  const control = createControlServer(state, logger);
+  const publicServer = createLazyPublicServer(
+    async () => {
+      const [{ createPublicHandler }, { createProcessService }, { createFilesystemService }] =
+        await Promise.all([
+          import('./http/public-handler.js'),
+          import('./rpc/process-service.js'),
+          import('./rpc/filesystem-service.js'),
+        ]);
+      return createPublicHandler({
+        process: createProcessService({ manager: processes, users, state, logger }),
+        filesystem: createFilesystemService({ entries, users, state, watchers, logger }),
+        files: {
+          state,
+          native,
+          logger,
+          resolveUser: (name) => resolveUser(users, name, state.defaultUser),
+        },
+        shutdownSignal: shutdown.signal,
+      });
+    },
+    createHostAuth(options.config.hostSecret, 'api', logger),
+  );
+  const control = createControlServer(
+    state,
+    createHostAuth(options.config.hostSecret, 'control', logger),
+    logger,
+  );
 
   // Listening before envd reports ready, so the SDK's first runCode finds the port open.
   // Loaded only in code-interpreter sandboxes; kernels keep starting in the background.
@@ -95,25 +104,17 @@ export async function startEnvd(options: EnvdOptions): Promise<Envd> {
     });
   }
 
-  const envdSocketPath = join(options.config.socketDir, ENVD_SOCKET_NAME);
-  const controlSocketPath = join(options.config.socketDir, CONTROL_SOCKET_NAME);
-  await listenUnix(publicServer, envdSocketPath);
+  await listenOn(publicServer, options.listen.api, native);
   try {
-    await listenUnix(control.server, controlSocketPath);
+    await listenOn(control.server, options.listen.control, native);
   } catch (error) {
-    await closeUnix(publicServer, envdSocketPath);
+    await closeNow(publicServer);
     throw error;
   }
-  logger.info('envd.listening', {
-    sandboxId: state.sandboxId,
-    envdSocket: envdSocketPath,
-    controlSocket: controlSocketPath,
-  });
+  logger.info('envd.listening', { sandboxId: state.sandboxId });
 
   let closing: Promise<void> | undefined;
   return {
-    envdSocketPath,
-    controlSocketPath,
     state,
     processes,
     native,
@@ -130,7 +131,6 @@ export async function startEnvd(options: EnvdOptions): Promise<Envd> {
         dropConnections(publicServer);
         dropConnections(control.server, control.tunnels);
         await closed;
-        await Promise.all([envdSocketPath, controlSocketPath].map((path) => unlink(path).catch(() => {})));
         logger.info('envd.closed');
       })();
       return closing;

@@ -1,12 +1,16 @@
 /**
  * envd's entry point (bundled to envd.cjs). In a sandbox it runs as PID 1:
  *   /.soulbox/lib/ld-linux-x86-64.so.2 --library-path /.soulbox/lib /.soulbox/bin/node /.soulbox/envd/envd.cjs
+ * with its listening sockets and config on inherited descriptors (contract.ts).
  * Exit codes: 0 after a clean shutdown, 1 on a start-up failure, 2 on a bad config.
  */
 import { EnvdConfigError } from './config/envd-config.js';
 import { loadStartup } from './config/load-config.js';
+import { API_LISTEN_FD, CONTROL_LISTEN_FD } from './contract.js';
 import { startEnvd } from './envd.js';
+import { createCappedFileSink, isRegularFile } from './log/capped-file-sink.js';
 import { createJsonLogger } from './log/logger.js';
+import { loadNative } from './native/envd-native.js';
 import { protectFromOomKiller, writeSandboxMarkers } from './pid1/init-duties.js';
 import { installShutdownHandlers } from './pid1/shutdown-signals.js';
 import { startZombieReaper } from './pid1/zombie-reaper.js';
@@ -15,7 +19,12 @@ const EXIT_STARTUP_FAILURE = 1;
 const EXIT_BAD_CONFIG = 2;
 
 async function main(): Promise<void> {
-  const logger = createJsonLogger();
+  // First of all: root in the sandbox must never ptrace envd or open /proc/1/fd/* (its log
+  // on the host, the host's listening sockets, the config with the host secret). Children
+  // become dumpable again when they exec.
+  const native = loadNative();
+  native.setDumpable(false);
+  let logger = createJsonLogger();
   let startup: ReturnType<typeof loadStartup>;
   try {
     startup = loadStartup(process.env);
@@ -25,6 +34,8 @@ async function main(): Promise<void> {
     process.stderr.write(`envd: ${error.message}\n`);
     process.exit(EXIT_BAD_CONFIG);
   }
+  // stdout is the host's sandbox.log: bounded, whatever is logged.
+  if (isRegularFile(1)) logger = createJsonLogger(createCappedFileSink(1, startup.config.logMaxBytes));
 
   const isInit = process.pid === 1;
   // An exception in one request must not take down PID 1 and with it the whole sandbox.
@@ -38,7 +49,12 @@ async function main(): Promise<void> {
     writeSandboxMarkers(startup.config.sandboxId, startup.config.templateId, logger);
   }
 
-  const envd = await startEnvd({ config: startup.config, pathEnv: startup.pathEnv, logger });
+  const envd = await startEnvd({
+    config: startup.config,
+    pathEnv: startup.pathEnv,
+    logger,
+    listen: { api: { fd: API_LISTEN_FD }, control: { fd: CONTROL_LISTEN_FD } },
+  });
   const reaper = isInit
     ? startZombieReaper({ native: envd.native, ownsPid: envd.ownsPid, logger })
     : undefined;
@@ -50,7 +66,7 @@ async function main(): Promise<void> {
       reaper?.stop();
     },
   });
-  logger.info('envd.started', { pid: process.pid, isInit, config: startup.configPath });
+  logger.info('envd.started', { pid: process.pid, isInit });
 }
 
 main().catch((error: unknown) => {

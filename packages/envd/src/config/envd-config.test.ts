@@ -1,17 +1,21 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EnvdConfigError, parseEnvdConfig } from './envd-config.js';
-import { DEFAULT_CONFIG_PATH, FALLBACK_PATH, loadStartup } from './load-config.js';
+import { FALLBACK_PATH, loadStartup } from './load-config.js';
+
+const hostSecret = 'A'.repeat(32);
+const base = { sandboxId: 's', templateId: 't', hostSecret };
 
 describe('parseEnvdConfig', () => {
   it('applies defaults', () => {
-    assert.deepEqual(parseEnvdConfig({ sandboxId: 's', templateId: 't' }), {
+    assert.deepEqual(parseEnvdConfig(base), {
       sandboxId: 's',
       templateId: 't',
-      socketDir: '/run/soulbox',
+      hostSecret,
+      logMaxBytes: 8 * 1024 * 1024,
       envVars: {},
       defaultUser: 'user',
       defaultWorkdir: '/home/user',
@@ -22,9 +26,8 @@ describe('parseEnvdConfig', () => {
 
   it('takes every documented setting; "" or null workdir means none', () => {
     const config = parseEnvdConfig({
-      sandboxId: 's',
-      templateId: 't',
-      socketDir: '/x',
+      ...base,
+      logMaxBytes: 65_536,
       envVars: { A: '1' },
       defaultUser: 'root',
       defaultWorkdir: null,
@@ -34,24 +37,27 @@ describe('parseEnvdConfig', () => {
     assert.equal(config.defaultWorkdir, undefined);
     assert.equal(config.childOomScoreAdj, -500);
     assert.equal(config.codeInterpreter, true);
-    assert.equal(
-      parseEnvdConfig({ sandboxId: 's', templateId: 't', defaultWorkdir: '' }).defaultWorkdir,
-      undefined,
-    );
+    assert.equal(config.logMaxBytes, 65_536);
+    assert.equal(parseEnvdConfig({ ...base, defaultWorkdir: '' }).defaultWorkdir, undefined);
   });
 
   it('names the bad setting', () => {
     const bad: Array<[unknown, string]> = [
       [[], '(root)'],
-      [{ templateId: 't' }, 'sandboxId'],
-      [{ sandboxId: 's', templateId: 't', extra: 1 }, 'extra'],
-      [{ sandboxId: 's', templateId: 't', socketDir: 'rel' }, 'socketDir'],
-      [{ sandboxId: 's', templateId: 't', envVars: { A: 1 } }, 'envVars.A'],
-      [{ sandboxId: 's', templateId: 't', envVars: { 'A=B': 'x' } }, 'envVars.A=B'],
-      [{ sandboxId: 's', templateId: 't', defaultWorkdir: 'home' }, 'defaultWorkdir'],
-      [{ sandboxId: 's', templateId: 't', childOomScoreAdj: 1001 }, 'childOomScoreAdj'],
-      [{ sandboxId: 's', templateId: 't', defaultUser: '' }, 'defaultUser'],
-      [{ sandboxId: 's', templateId: 't', codeInterpreter: 'yes' }, 'codeInterpreter'],
+      [{ templateId: 't', hostSecret }, 'sandboxId'],
+      [{ ...base, extra: 1 }, 'extra'],
+      [{ ...base, socketDir: '/run/soulbox' }, 'socketDir'],
+      [{ sandboxId: 's', templateId: 't' }, 'hostSecret'],
+      [{ ...base, hostSecret: 'short' }, 'hostSecret'],
+      [{ ...base, hostSecret: `${'A'.repeat(32)} ` }, 'hostSecret'],
+      [{ ...base, logMaxBytes: 1000 }, 'logMaxBytes'],
+      [{ ...base, logMaxBytes: 1e6 + 0.5 }, 'logMaxBytes'],
+      [{ ...base, envVars: { A: 1 } }, 'envVars.A'],
+      [{ ...base, envVars: { 'A=B': 'x' } }, 'envVars.A=B'],
+      [{ ...base, defaultWorkdir: 'home' }, 'defaultWorkdir'],
+      [{ ...base, childOomScoreAdj: 1001 }, 'childOomScoreAdj'],
+      [{ ...base, defaultUser: '' }, 'defaultUser'],
+      [{ ...base, codeInterpreter: 'yes' }, 'codeInterpreter'],
     ];
     for (const [input, setting] of bad) {
       assert.throws(
@@ -64,20 +70,22 @@ describe('parseEnvdConfig', () => {
 });
 
 describe('loadStartup', () => {
-  it('reads the file named by SOULBOX_ENVD_CONFIG and passes PATH on', () => {
+  it('reads the config from its descriptor, closes it, and passes PATH on', () => {
     const dir = mkdtempSync(join(tmpdir(), 'envd-config-'));
     try {
       const path = join(dir, 'c.json');
-      writeFileSync(path, JSON.stringify({ sandboxId: 's', templateId: 't' }));
-      const startup = loadStartup({ SOULBOX_ENVD_CONFIG: path, PATH: '/bin' });
-      assert.equal(startup.configPath, path);
+      writeFileSync(path, JSON.stringify(base));
+      const fd = openSync(path, 'r');
+      const startup = loadStartup({ PATH: '/bin' }, fd);
+      assert.equal(startup.config.hostSecret, hostSecret);
       assert.equal(startup.pathEnv, '/bin');
-      assert.equal(loadStartup({ SOULBOX_ENVD_CONFIG: path }).pathEnv, FALLBACK_PATH);
+      assert.throws(() => readFileSync(fd), { code: 'EBADF' }, 'the descriptor is closed');
+      assert.equal(loadStartup({}, openSync(path, 'r')).pathEnv, FALLBACK_PATH);
       writeFileSync(path, '{nope');
-      assert.throws(() => loadStartup({ SOULBOX_ENVD_CONFIG: path }), /not valid JSON/);
+      assert.throws(() => loadStartup({}, openSync(path, 'r')), /not valid JSON/);
+      assert.throws(() => loadStartup({}, fd), /cannot read it/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    assert.equal(DEFAULT_CONFIG_PATH, '/run/soulbox/config.json');
   });
 });

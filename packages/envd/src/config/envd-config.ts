@@ -1,6 +1,6 @@
 /**
- * envd's start-up configuration, written by the server as JSON to the file named by
- * `SOULBOX_ENVD_CONFIG` (default `/run/soulbox/config.json`).
+ * envd's start-up configuration: JSON the host passes on an inherited file descriptor
+ * (contract.ts), so that it never sits in a file the sandbox can read.
  */
 export interface EnvdConfig {
   /** The sandbox's ID (exported to processes as `E2B_SANDBOX_ID`). */
@@ -8,10 +8,16 @@ export interface EnvdConfig {
   /** The template the sandbox was created from (`E2B_TEMPLATE_ID`). */
   readonly templateId: string;
   /**
-   * Directory for `envd.sock` and `control.sock`.
-   * @default "/run/soulbox"
+   * The secret every request from the host carries (`x-soulbox-host-secret`). Random per
+   * sandbox, at least 32 characters; never given to processes envd starts.
    */
-  readonly socketDir: string;
+  readonly hostSecret: string;
+  /**
+   * Largest size of envd's log (its stdout, a file on the host) before envd empties it and
+   * starts again, so that nothing a sandbox does can fill the host's disk through it.
+   * @default 8388608 (8 MiB)
+   */
+  readonly logMaxBytes: number;
   /**
    * Sandbox-wide environment variables for every process (create-time `envVars`).
    * @default {}
@@ -42,7 +48,8 @@ export interface EnvdConfig {
 export interface EnvdConfigFile {
   sandboxId: string;
   templateId: string;
-  socketDir?: string;
+  hostSecret: string;
+  logMaxBytes?: number;
   envVars?: Record<string, string>;
   defaultUser?: string;
   defaultWorkdir?: string | null;
@@ -50,7 +57,11 @@ export interface EnvdConfigFile {
   codeInterpreter?: boolean;
 }
 
-export const DEFAULT_SOCKET_DIR = '/run/soulbox';
+export const DEFAULT_LOG_MAX_BYTES = 8 * 1024 * 1024;
+/** Shortest accepted log cap: room for many lines between two truncations. */
+export const MIN_LOG_MAX_BYTES = 64 * 1024;
+/** Shortest accepted host secret (base64url of 24 random bytes). */
+export const MIN_HOST_SECRET_LENGTH = 32;
 export const DEFAULT_USER = 'user';
 export const DEFAULT_WORKDIR = '/home/user';
 
@@ -69,7 +80,8 @@ export class EnvdConfigError extends Error {
 const KNOWN_KEYS = new Set([
   'sandboxId',
   'templateId',
-  'socketDir',
+  'hostSecret',
+  'logMaxBytes',
   'envVars',
   'defaultUser',
   'defaultWorkdir',
@@ -125,6 +137,24 @@ function parseOomScoreAdj(value: unknown): number | undefined {
   return value;
 }
 
+function parseHostSecret(value: unknown): string {
+  if (typeof value !== 'string' || value.length < MIN_HOST_SECRET_LENGTH || !/^[A-Za-z0-9_-]+$/.test(value)) {
+    throw new EnvdConfigError(
+      'hostSecret',
+      `must be at least ${MIN_HOST_SECRET_LENGTH} characters of A-Z a-z 0-9 _ -`,
+    );
+  }
+  return value;
+}
+
+function parseLogMaxBytes(value: unknown): number {
+  if (value === undefined) return DEFAULT_LOG_MAX_BYTES;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < MIN_LOG_MAX_BYTES) {
+    throw new EnvdConfigError('logMaxBytes', `must be an integer of at least ${MIN_LOG_MAX_BYTES}`);
+  }
+  return value;
+}
+
 function parseBoolean(input: Record<string, unknown>, key: string, fallback: boolean): boolean {
   const value = input[key];
   if (value === undefined) return fallback;
@@ -142,12 +172,11 @@ export function parseEnvdConfig(input: unknown): EnvdConfig {
   for (const key of Object.keys(input)) {
     if (!KNOWN_KEYS.has(key)) throw new EnvdConfigError(key, 'unknown setting');
   }
-  const socketDir = optionalString(input, 'socketDir', DEFAULT_SOCKET_DIR);
-  if (!socketDir.startsWith('/')) throw new EnvdConfigError('socketDir', 'must be an absolute path');
   return {
     sandboxId: requireString(input, 'sandboxId'),
     templateId: requireString(input, 'templateId'),
-    socketDir,
+    hostSecret: parseHostSecret(input.hostSecret),
+    logMaxBytes: parseLogMaxBytes(input.logMaxBytes),
     envVars: parseEnvVars(input.envVars, 'envVars'),
     defaultUser: optionalString(input, 'defaultUser', DEFAULT_USER),
     defaultWorkdir: parseWorkdir(input.defaultWorkdir),

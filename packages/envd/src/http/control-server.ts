@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '../log/logger.js';
 import type { SandboxState } from '../state/sandbox-state.js';
 import { createControlRoutes } from './control-routes.js';
+import type { HostAuth } from './host-auth.js';
 import { handleTunnelUpgrade } from './tunnel.js';
 import { configureServer } from './unix-server.js';
 
@@ -12,9 +13,12 @@ export interface ControlServer {
   readonly tunnels: Set<Duplex>;
 }
 
-/** The host-only API on `control.sock`: `/health`, `/init`, `/tunnel/{port}`. */
-export function createControlServer(state: SandboxState, logger: Logger): ControlServer {
-  const server = createServer(createControlRoutes(state, logger));
+/**
+ * The host-only API on the control socket: `/health`, `/init`, `/tunnel/{port}`. Every
+ * request and every upgrade must carry the host secret.
+ */
+export function createControlServer(state: SandboxState, auth: HostAuth, logger: Logger): ControlServer {
+  const server = createServer(auth.guard(createControlRoutes(state, logger)));
   configureServer(server);
   const tunnels = new Set<Duplex>();
   const track = (socket: Duplex): void => {
@@ -22,6 +26,7 @@ export function createControlServer(state: SandboxState, logger: Logger): Contro
     socket.once('close', () => tunnels.delete(socket));
   };
   server.on('upgrade', (req, socket, head) => {
+    if (!auth.allowUpgrade(req, socket)) return;
     track(socket);
     handleTunnelUpgrade(req, socket, head, logger, track);
   });

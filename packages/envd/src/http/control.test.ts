@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startTestEnvd, type TestEnvd } from '../testing/envd-fixture.js';
+import { HOST_SECRET_HEADER } from '../contract.js';
+import { httpRequest, startTestEnvd, TEST_HOST_SECRET, type TestEnvd } from '../testing/envd-fixture.js';
 
 /** Opens a tunnel on control.sock; resolves with the socket and what followed the headers. */
 function openTunnel(
   socketPath: string,
   path: string,
+  secret: string | null = TEST_HOST_SECRET,
 ): Promise<{ socket: Socket; head: string; rest: Buffer }> {
   return new Promise((resolve, reject) => {
     const socket = connect({ path: socketPath, allowHalfOpen: true });
@@ -21,8 +23,9 @@ function openTunnel(
     };
     socket.on('data', onData);
     socket.on('error', reject);
+    const auth = secret === null ? '' : `${HOST_SECRET_HEADER}: ${secret}\r\n`;
     socket.write(
-      `GET ${path} HTTP/1.1\r\nHost: envd\r\nConnection: Upgrade\r\nUpgrade: soulbox-tunnel\r\n\r\n`,
+      `GET ${path} HTTP/1.1\r\nHost: envd\r\n${auth}Connection: Upgrade\r\nUpgrade: soulbox-tunnel\r\n\r\n`,
     );
   });
 }
@@ -81,7 +84,7 @@ describe('control.sock', () => {
   });
 
   it('tunnels to a TCP port with 101, both directions and half-close', async () => {
-    const { socket, head, rest } = await openTunnel(t.envd.controlSocketPath, `/tunnel/${port}`);
+    const { socket, head, rest } = await openTunnel(t.controlSocketPath, `/tunnel/${port}`);
     assert.match(head, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
     assert.match(head, /\r\nUpgrade: soulbox-tunnel/i);
     assert.equal(rest.length, 0);
@@ -97,14 +100,14 @@ describe('control.sock', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const freePort = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    const { socket, head, rest } = await openTunnel(t.envd.controlSocketPath, `/tunnel/${freePort}`);
+    const { socket, head, rest } = await openTunnel(t.controlSocketPath, `/tunnel/${freePort}`);
     assert.match(head, /^HTTP\/1\.1 502 /);
     const body = Buffer.concat([rest, await readAll(socket)]).toString();
     assert.deepEqual(JSON.parse(body), { code: 502, message: 'port is not open' });
   });
 
   it('rejects bad ports and plain (non-upgrade) tunnel requests', async () => {
-    const { socket, head } = await openTunnel(t.envd.controlSocketPath, '/tunnel/70000');
+    const { socket, head } = await openTunnel(t.controlSocketPath, '/tunnel/70000');
     assert.match(head, /^HTTP\/1\.1 400 /);
     socket.destroy();
     const plain = await t.control(`/tunnel/${port}`);
@@ -114,5 +117,51 @@ describe('control.sock', () => {
   it('does not expose control routes on envd.sock', async () => {
     const res = await t.http('/init', { method: 'POST', body: '{}' });
     assert.equal(res.status, 404);
+  });
+
+  it('refuses every request without the host secret, on both servers, and logs it', async () => {
+    const attempts: Record<string, string>[] = [
+      {},
+      { [HOST_SECRET_HEADER]: 'wrong' },
+      { [HOST_SECRET_HEADER]: `${TEST_HOST_SECRET}x` },
+    ];
+    for (const headers of attempts) {
+      for (const socket of [t.controlSocketPath, t.apiSocketPath]) {
+        for (const path of ['/health', '/init', '/envs', '/process.Process/List']) {
+          const method = path === '/health' || path === '/envs' ? 'GET' : 'POST';
+          const res = await httpRequest(socket, path, { method, headers, body: '{}' });
+          assert.equal(res.status, 401, `${path} with ${JSON.stringify(headers)}`);
+          assert.deepEqual(JSON.parse(res.body.toString()), {
+            code: 401,
+            message: 'missing or wrong host credential',
+          });
+        }
+      }
+    }
+    assert.ok(
+      t.warnings.some((w) => w.startsWith('envd.unauthorized')),
+      'refusals are logged',
+    );
+  });
+
+  it('refuses a tunnel without the host secret before connecting to the port', async () => {
+    let connections = 0;
+    const probe = createServer((s) => {
+      connections++;
+      s.destroy();
+    });
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    try {
+      const probePort = (probe.address() as AddressInfo).port;
+      for (const secret of [null, 'nope']) {
+        const { socket, head, rest } = await openTunnel(t.controlSocketPath, `/tunnel/${probePort}`, secret);
+        assert.match(head, /^HTTP\/1\.1 401 /);
+        const body = Buffer.concat([rest, await readAll(socket)]).toString();
+        assert.equal(JSON.parse(body).code, 401);
+      }
+      assert.equal(connections, 0);
+    } finally {
+      await new Promise((r) => probe.close(r));
+    }
   });
 });

@@ -1,8 +1,7 @@
-import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { errnoCode } from '../errors/envd-error.js';
+import type { EnvdNative } from '../native/envd-native.js';
 
 /**
  * Timeouts for envd's HTTP servers. Streams and uploads may run for hours, so there is no
@@ -15,29 +14,35 @@ export function configureServer(server: Server): void {
   server.keepAliveTimeout = 65_000;
 }
 
-/** Removes a socket file left by an earlier envd; refuses to delete anything else. */
-async function removeStaleSocket(path: string): Promise<void> {
-  try {
-    const st = await lstat(path);
-    if (!st.isSocket()) throw new Error(`${path} exists and is not a socket`);
-    await unlink(path);
-  } catch (error) {
-    if (errnoCode(error) !== 'ENOENT') throw error;
-  }
-}
+/**
+ * Where a server listens: an inherited listening socket (production: the host created it,
+ * see contract.ts), or a socket path (tests only; libuv removes that file on close).
+ */
+export type ListenTarget = { readonly fd: number } | { readonly path: string };
 
-/** Listens on a unix socket with mode 0600 (only the host's envd owner may connect). */
-export async function listenUnix(server: Server, path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await removeStaleSocket(path);
+/**
+ * Listens on `target`. An inherited descriptor is checked to be a listening unix socket and
+ * marked close-on-exec first: runc passes it without FD_CLOEXEC and libuv does not add it,
+ * so every process envd starts would otherwise inherit the host's channel and could accept
+ * the host's connections.
+ */
+export async function listenOn(server: Server, target: ListenTarget, native: EnvdNative): Promise<void> {
+  if ('fd' in target) {
+    if (!native.isListeningUnixSocket(target.fd)) {
+      throw new Error(
+        `fd ${target.fd} is not a listening unix socket (envd is started by the host, which passes it)`,
+      );
+    }
+    native.setCloexec(target.fd);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ path }, () => {
+    server.listen(target, () => {
       server.off('error', reject);
       resolve();
     });
   });
-  await chmod(path, 0o600);
+  if ('path' in target) await chmod(target.path, 0o600);
 }
 
 /**
@@ -57,14 +62,9 @@ export function dropConnections(server: Server, upgraded: Iterable<Duplex> = [])
   for (const socket of upgraded) socket.destroy();
 }
 
-/** Closes a server at once and removes its socket file. */
-export async function closeUnix(
-  server: Server,
-  path: string,
-  upgraded: Iterable<Duplex> = [],
-): Promise<void> {
+/** Closes a server at once (start-up failure). */
+export async function closeNow(server: Server): Promise<void> {
   const closed = stopListening(server);
-  dropConnections(server, upgraded);
+  dropConnections(server);
   await closed;
-  await unlink(path).catch(() => {});
 }

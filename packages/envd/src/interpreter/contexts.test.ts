@@ -4,6 +4,7 @@ import { parseEnvdConfig } from '../config/envd-config.js';
 import { EnvdError } from '../errors/envd-error.js';
 import type { Logger } from '../log/logger.js';
 import { createSandboxState } from '../state/sandbox-state.js';
+import { TEST_HOST_SECRET } from '../testing/envd-fixture.js';
 import { createContexts } from './contexts.js';
 import type { Kernel, KernelExit, KernelOutput } from './kernel.js';
 import { KernelDiedError } from './kernel.js';
@@ -81,7 +82,12 @@ class FakeKernel implements Kernel {
 function setup(interruptGraceMs = 5000) {
   const kernels: FakeKernel[] = [];
   const state = createSandboxState({
-    config: parseEnvdConfig({ sandboxId: 's', templateId: 't', envVars: { GLOBAL: 'g' } }),
+    config: parseEnvdConfig({
+      sandboxId: 's',
+      templateId: 't',
+      hostSecret: TEST_HOST_SECRET,
+      envVars: { GLOBAL: 'g' },
+    }),
     pathEnv: '/bin',
   });
   const launch: LaunchKernel = async (language, cwd, raw) => {
@@ -220,7 +226,7 @@ describe('contexts', () => {
 describe('contexts whose kernel cannot start', () => {
   it('report the failure, keep a bad cwd a 400, and try again on the next request', async () => {
     const state = createSandboxState({
-      config: parseEnvdConfig({ sandboxId: 's', templateId: 't' }),
+      config: parseEnvdConfig({ sandboxId: 's', templateId: 't', hostSecret: TEST_HOST_SECRET }),
       pathEnv: '/bin',
     });
     let failures = 2;

@@ -37,6 +37,17 @@ export interface EnvdNative {
   inotifyAddWatch(handle: InotifyHandle, path: string, mask: number): number;
   inotifyRmWatch(handle: InotifyHandle, wd: number): void;
   inotifyClose(handle: InotifyHandle): void;
+  /**
+   * prctl(PR_SET_DUMPABLE). Non-dumpable: no ptrace and no /proc/<pid>/{fd,mem,environ} for
+   * anyone without CAP_SYS_PTRACE. Kept across fork, reset by execve.
+   */
+  setDumpable(flag: boolean): void;
+  /** prctl(PR_GET_DUMPABLE) != 0. */
+  isDumpable(): boolean;
+  /** Sets FD_CLOEXEC, so children never inherit the descriptor. */
+  setCloexec(fd: number): void;
+  /** True when `fd` is a listening AF_UNIX stream socket. */
+  isListeningUnixSocket(fd: number): boolean;
 }
 
 /** File names of the native build outputs (see scripts/build-native.mjs). */

@@ -1,6 +1,7 @@
 /**
- * Test fixture: envd in-process (not as PID 1) on a temp socket dir, with a Connect client
- * over the unix socket and a raw HTTP helper. Every fixture removes what it created.
+ * Test fixture: envd in-process (not as PID 1) listening on sockets in a temp dir, with a
+ * Connect client over the unix socket and a raw HTTP helper, both sending the host secret
+ * as the server does. Every fixture removes what it created.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { type Client, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
 import { Filesystem, Process } from '@soulbox/proto';
 import type { EnvdConfig } from '../config/envd-config.js';
+import { HOST_SECRET_HEADER } from '../contract.js';
 import { type Envd, startEnvd } from '../envd.js';
 import type { Logger } from '../log/logger.js';
 import { createUserDb, type UserDb } from '../users/user-db.js';
@@ -87,18 +89,31 @@ export function basicAuth(user: string): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(`${user}:`).toString('base64')}` };
 }
 
+/** The host secret every fixture's envd expects. */
+export const TEST_HOST_SECRET = 'test-host-secret-0123456789abcdefghij';
+
+/** The header the host sends with every request. */
+export const hostHeaders: Readonly<Record<string, string>> = { [HOST_SECRET_HEADER]: TEST_HOST_SECRET };
+
 export interface TestEnvd {
   readonly envd: Envd;
+  /** Sockets of the api and control servers. */
+  readonly apiSocketPath: string;
+  readonly controlSocketPath: string;
   /** Temp dir of this fixture; `work` below it is the default workdir (mode 0755). */
   readonly root: string;
   readonly workDir: string;
   /** Home directories of the fixture's test users. */
   readonly homes: Readonly<Record<string, string>>;
+  /** `event fields` of every warning envd logged (with the default logger). */
+  readonly warnings: readonly string[];
   /** The fixture's account database (names for ids). */
   readonly users: UserDb;
   readonly process: Client<typeof Process>;
   readonly filesystem: Client<typeof Filesystem>;
+  /** A request to the api server, with the host secret unless `headers` sets it otherwise. */
   http(path: string, options?: HttpRequestOptions): Promise<HttpResult>;
+  /** A request to the control server, with the host secret unless `headers` sets it otherwise. */
   control(path: string, options?: HttpRequestOptions): Promise<HttpResult>;
   close(): Promise<void>;
 }
@@ -171,10 +186,13 @@ export async function startTestEnvd(options: TestEnvdOptions = {}): Promise<Test
   mkdirSync(socketDir);
   chmodSync(workDir, 0o755);
   const users = writeUserFiles(root, options.testUsers ?? []);
+  const apiSocketPath = join(socketDir, 'envd.sock');
+  const controlSocketPath = join(socketDir, 'control.sock');
   const config: EnvdConfig = {
     sandboxId: 'testsandbox',
     templateId: 'testtemplate',
-    socketDir,
+    hostSecret: TEST_HOST_SECRET,
+    logMaxBytes: 8 * 1024 * 1024,
     envVars: options.envVars ?? {},
     defaultUser: options.defaultUser ?? defaultAccount.name,
     defaultWorkdir: workDir,
@@ -183,15 +201,17 @@ export async function startTestEnvd(options: TestEnvdOptions = {}): Promise<Test
   };
   // Internal errors are bugs: the fixture records them and close() fails the suite.
   const internalErrors: string[] = [];
+  const warnings: string[] = [];
   const recorder: Logger = {
     info: () => {},
-    warn: () => {},
+    warn: (event, fields) => warnings.push(`${event} ${JSON.stringify(fields ?? {})}`),
     error: (event, fields) => internalErrors.push(`${event} ${JSON.stringify(fields ?? {})}`),
   };
   let envd: Envd;
   try {
     envd = await startEnvd({
       config,
+      listen: { api: { path: apiSocketPath }, control: { path: controlSocketPath } },
       pathEnv: process.env.PATH ?? '/usr/bin:/bin',
       logger: options.logger ?? recorder,
       nativeDir,
@@ -207,18 +227,31 @@ export async function startTestEnvd(options: TestEnvdOptions = {}): Promise<Test
     httpVersion: '1.1',
     // JSON like the e2b SDK; a fresh connection per call so closing envd leaves nothing.
     useBinaryFormat: false,
-    nodeOptions: { socketPath: envd.envdSocketPath, agent: false },
+    nodeOptions: { socketPath: apiSocketPath, agent: false },
+    interceptors: [
+      (next) => (req) => {
+        req.header.set(HOST_SECRET_HEADER, TEST_HOST_SECRET);
+        return next(req);
+      },
+    ],
+  });
+  const withSecret = (o: HttpRequestOptions = {}): HttpRequestOptions => ({
+    ...o,
+    headers: { ...hostHeaders, ...o.headers },
   });
   return {
     envd,
+    apiSocketPath,
+    controlSocketPath,
     root,
     workDir,
     homes: users.homes,
+    warnings,
     users: users.db,
     process: createClient(Process, transport),
     filesystem: createClient(Filesystem, transport),
-    http: (path, o) => httpRequest(envd.envdSocketPath, path, o),
-    control: (path, o) => httpRequest(envd.controlSocketPath, path, o),
+    http: (path, o) => httpRequest(apiSocketPath, path, withSecret(o)),
+    control: (path, o) => httpRequest(controlSocketPath, path, withSecret(o)),
     async close() {
       try {
         await envd.close();

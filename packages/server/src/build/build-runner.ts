@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdtemp, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
+import { SEEDED_FILES } from '../runtime/seed-layer.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { TemplateConfig, TemplateStore } from '../template/index.js';
 import { removeTree } from '../template/remove-tree.js';
@@ -251,7 +252,7 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
     const { rootfs } = await d.runtime.captureFilesystem(rec.id, rec.uidBase, {
       parentRootfs: parent.rootfsDir,
       workDir,
-      exclude: ['run/e2b', 'run/soulbox', '.soulbox'],
+      exclude: ['run/e2b', 'run/soulbox', '.soulbox', ...SEEDED_FILES],
     });
     await d.sandboxes.kill(rec.id).catch(() => {});
     sandboxId = undefined;

@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { HOST_SECRET_HEADER } from '@soulbox/envd';
 import type { DataPlaneGuard, GuardVerdict } from '../authz/data-plane-guard.js';
 import { oneShotAgent } from '../runtime/envd-endpoint.js';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
@@ -42,13 +43,17 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
+/**
+ * Headers never copied from a client: the host↔envd secret is the runtime's to set
+ * (a client's own value must not reach envd or sandbox code, even a wrong one).
+ */
 function forwardHeaders(
   h: IncomingHttpHeaders,
   drop: readonly string[] = [],
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(h)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || drop.includes(k)) continue;
+    if (v === undefined || HOP_BY_HOP.has(k) || k === HOST_SECRET_HEADER || drop.includes(k)) continue;
     out[k] = v;
   }
   return out;
@@ -220,7 +225,7 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
       const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
         const name = req.rawHeaders[i]!;
-        if (/^e2b-sandbox-(id|port)$/i.test(name)) continue;
+        if (/^e2b-sandbox-(id|port)$/i.test(name) || name.toLowerCase() === HOST_SECRET_HEADER) continue;
         lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
       }
       tunnel.socket.write(`${lines.join('\r\n')}\r\n\r\n`);

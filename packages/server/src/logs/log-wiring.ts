@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
+import type { FileTail } from '../runtime/envd-log-tail.js';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
 import type { SandboxLifecycleEvent, SandboxManager } from '../sandbox/sandbox-manager.js';
 import { parseEnvdLine } from './envd-line.js';
-import { type FileTail, tailFile } from './envd-log-tail.js';
 import { createProcessOutputTap } from './process-output-tap.js';
 import type { SandboxLogs } from './sandbox-logs.js';
 
@@ -27,7 +27,7 @@ const START_PATH = '/process.Process/Start';
 
 /**
  * Feeds the sandbox logs from three sources: the manager's lifecycle events, envd's own
- * event log (`sandbox.log`, tailed), and output of processes started through the data
+ * event log (followed through the runtime), and output of processes started through the data
  * plane (tapped from the Start response stream the data plane forwards anyway).
  */
 export function wireSandboxLogs(o: LogWiringOptions): LogWiring {
@@ -35,21 +35,16 @@ export function wireSandboxLogs(o: LogWiringOptions): LogWiring {
 
   const startTail = (id: string) => {
     if (tails.has(id)) return;
-    let file: string;
+    let tail: FileTail;
     try {
-      file = o.runtime.paths(id).log;
+      tail = o.runtime.followLog(id, (line) => {
+        const e = parseEnvdLine(line);
+        if (e) o.logs.append(id, e);
+      });
     } catch {
       return;
     }
-    tails.set(
-      id,
-      tailFile(file, {
-        onLine: (line) => {
-          const e = parseEnvdLine(line);
-          if (e) o.logs.append(id, e);
-        },
-      }),
-    );
+    tails.set(id, tail);
   };
   const stopTail = (id: string) => {
     tails.get(id)?.stop();
@@ -58,7 +53,7 @@ export function wireSandboxLogs(o: LogWiringOptions): LogWiring {
 
   const onLifecycle = (ev: SandboxLifecycleEvent) => {
     if (ev.event === 'created' || ev.event === 'adopted') o.logs.open(ev.sandboxId, ev.tenantId);
-    // envd's start-up lines are already in sandbox.log: tail after the lifecycle line.
+    // envd's start-up lines are already in its log: follow it after the lifecycle line.
     o.logs.append(ev.sandboxId, {
       level: ev.event === 'start-failed' ? 'error' : 'info',
       message: ev.message,

@@ -30,6 +30,23 @@ async function lstatOrNull(p: string): Promise<Stats | null> {
 const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
 
 /**
+ * Removes `rel` below `root` unless a directory on the way is a symlink (or missing). The
+ * tree is the build sandbox's upper dir: `ln -s /etc /etc` in a build step must not make
+ * the host delete its own /etc/hosts.
+ */
+export async function removeInTree(root: string, rel: string): Promise<void> {
+  const parts = rel.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0 || parts.includes('..'))
+    throw new Error(`not a relative path below the tree: ${rel}`);
+  let dir = root;
+  for (const part of parts.slice(0, -1)) {
+    dir = path.join(dir, part);
+    if (!(await lstatOrNull(dir))?.isDirectory()) return;
+  }
+  await rm(path.join(root, ...parts), { recursive: true, force: true });
+}
+
+/**
  * Turns "parent rootfs + the build's overlay upper dir" into one standalone rootfs, without
  * copying the parent: the parent is hard-linked (`cp -al`, so the new template costs only its
  * changes on disk), then every path the build changed is unlinked and replaced from the
@@ -47,7 +64,7 @@ export async function captureRootfs(o: CaptureOptions): Promise<{ rootfs: string
   // capabilities, which the view shows as plain v2 ones; overlay's opaque marks), hard links
   // and the whiteout devices. It never follows a symlink: the sandbox wrote them all.
   await run('cp', ['-a', '--', o.upperDir, upper], { timeoutMs: 3_600_000 });
-  for (const rel of o.exclude) await removeBeneath(upper, rel);
+  for (const rel of o.exclude) await removeInTree(upper, rel);
   await mkdir(merged);
   await run(
     'mount',
@@ -108,24 +125,6 @@ export async function captureRootfs(o: CaptureOptions): Promise<{ rootfs: string
       copyDirMeta(top, rootfs);
     }
   }
-}
-
-/**
- * Removes `root/rel` only if every directory on the way is a real directory: the sandbox
- * may have replaced `/run` with a symlink to anywhere, and `rm -r` through it would delete
- * host files. A path reached through a symlink is not in the tree, so there is nothing to do.
- */
-async function removeBeneath(root: string, rel: string): Promise<void> {
-  const parts = rel.split('/').filter(Boolean);
-  let dir = root;
-  for (const part of parts.slice(0, -1)) {
-    dir = path.join(dir, part);
-    const st = await lstatOrNull(dir);
-    if (!st?.isDirectory()) return;
-  }
-  const last = parts.at(-1);
-  // rm never follows a symlink it is asked to remove: it unlinks the link.
-  if (last) await rm(path.join(dir, last), { recursive: true, force: true });
 }
 
 /** A directory changed by the build keeps the build's owner, mode and times. */

@@ -20,6 +20,17 @@ export interface RuncDriverOptions {
   root?: string;
 }
 
+/** Extras of {@link RuncDriver.run}. */
+export interface RuncRunOptions {
+  /**
+   * A program that prepares descriptors 3… and then executes the runtime: spawned as
+   * `command ...args <runtime> run ...` (envd-launch).
+   */
+  via?: { command: string; args: readonly string[] };
+  /** Descriptors after stdio passed into the container (`--preserve-fds`). @default 0 */
+  preserveFds?: number;
+}
+
 /** Drives an OCI runtime CLI. Every call is an argument array; ids are validated by the caller. */
 export interface RuncDriver {
   readonly binary: string;
@@ -27,7 +38,7 @@ export interface RuncDriver {
    * Creates and starts a container detached; its stdout/stderr go to `logFd`. Resolves with
    * the host pid of the container's init once started.
    */
-  run(id: string, bundleDir: string, logFd: number): Promise<number>;
+  run(id: string, bundleDir: string, logFd: number, opts?: RuncRunOptions): Promise<number>;
   kill(id: string, signal?: string): Promise<void>;
   /** Force-deletes a container; no error when it does not exist. */
   delete(id: string): Promise<void>;
@@ -67,36 +78,38 @@ export function createRuncDriver(options: RuncDriverOptions = {}): RuncDriver {
 
   return {
     binary,
-    run(id, bundleDir, logFd) {
+    run(id, bundleDir, logFd, opts = {}) {
       return new Promise((resolve, reject) => {
         const pidFile = path.join(bundleDir, 'init.pid');
         // The container inherits runc's stdio, so both go to the log file: a pipe here would be
         // held open by the sandbox for its whole life. runc's own errors land there too.
-        // --no-new-keyring: keyctl is refused inside anyway, so a session keyring per container
-        // would only cost key quota and kernel memory.
-        const child = spawn(
-          binary,
-          [
-            ...global,
-            'run',
-            '--detach',
-            '--no-new-keyring',
-            '--pid-file',
-            pidFile,
-            '--bundle',
-            bundleDir,
-            id,
-          ],
-          {
-            stdio: ['ignore', logFd, logFd],
-          },
-        );
+        // --no-new-keyring: keyctl is refused inside anyway, and per-container session keyrings
+        // would exhaust the key quota of the host uid all sandboxes share.
+        const args = [
+          ...global,
+          'run',
+          '--detach',
+          '--no-new-keyring',
+          ...(opts.preserveFds ? ['--preserve-fds', String(opts.preserveFds)] : []),
+          '--pid-file',
+          pidFile,
+          '--bundle',
+          bundleDir,
+          id,
+        ];
+        const child = opts.via
+          ? spawn(opts.via.command, [...opts.via.args, binary, ...args], { stdio: ['ignore', logFd, logFd] })
+          : spawn(binary, args, { stdio: ['ignore', logFd, logFd] });
         child.on('error', (e) =>
           reject(
             (e as NodeJS.ErrnoException).code === 'ENOENT'
-              ? new SoulBoxError('RUNTIME_UNAVAILABLE', `the OCI runtime '${binary}' is not installed`, {
-                  cause: e,
-                })
+              ? new SoulBoxError(
+                  'RUNTIME_UNAVAILABLE',
+                  opts.via
+                    ? `${opts.via.command} is missing (run npm run build)`
+                    : `the OCI runtime '${binary}' is not installed`,
+                  { cause: e },
+                )
               : e,
           ),
         );

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { launcherPath } from '@soulbox/envd';
 import { SoulBoxError } from '../errors/index.js';
 import {
   applyEgressPolicy,
@@ -16,14 +17,24 @@ import type { Logger } from '../util/logger.js';
 import { type CaptureOptions, captureRootfs } from './capture-rootfs.js';
 import { type CgroupStats, type CgroupVersion, readCgroupStats, setCpuShares } from './cgroups.js';
 import type { DiskQuota } from './disk-quota.js';
+import {
+  channelFiles,
+  createSecretCache,
+  type EnvdChannelFiles,
+  launchOptions,
+  prepareChannel,
+  secretHeaders,
+} from './envd-channel.js';
 import { type EnvdChannel, type EnvdEndpoint, unixEndpoint } from './envd-endpoint.js';
+import { type FileTail, tailFile } from './envd-log-tail.js';
 import type { EnvdRuntime } from './envd-runtime.js';
 import { requestEnvd, waitForEnvd } from './envd-socket.js';
 import { openTunnel, type TunnelResult } from './envd-tunnel.js';
 import { mountIdmapped, mountIdmappedOverlay, unmountIdmapped } from './idmapped-mount.js';
 import { isMountPoint, prepareOverlayDirs, unmountOverlay } from './overlay.js';
 import type { ContainerState, RuncDriver } from './runc.js';
-import { buildSandboxSpec, RUN_MOUNT } from './sandbox-spec.js';
+import { buildSandboxSpec } from './sandbox-spec.js';
+import { seedWritableLayer } from './seed-layer.js';
 import { UID_RANGE_SIZE } from './uid-ranges.js';
 
 /** Prefix of every container id SoulBox creates. */
@@ -45,16 +56,18 @@ export interface SandboxPaths {
   fsDir: string;
   upper: string;
   work: string;
-  runDir: string;
-  envdSocket: string;
-  controlSocket: string;
+  /** The host↔envd channel: sockets, secret, config (host-only, never mounted). */
+  channel: EnvdChannelFiles;
+  /** envd's stdout and runc's errors; bounded by envd (sandbox-written bytes). */
   log: string;
   /** The template rootfs the sandbox started from (its lower layer), as a path in a file. */
   templateRecord: string;
-  etc: { hosts: string; hostname: string; resolvConf: string };
 }
 
-/** The initial config envd reads at start (its contract lives in @soulbox/envd). */
+/**
+ * The initial config envd reads at start (its contract lives in @soulbox/envd). The runtime
+ * adds the host secret and the log cap.
+ */
 export interface EnvdInitConfig {
   sandboxId: string;
   templateId: string;
@@ -110,6 +123,8 @@ export interface SandboxRuntimeOptions {
   logger: Logger;
   /** @default 10000 */
   readyTimeoutMs?: number;
+  /** The envd-launch binary. @default launcherPath() from @soulbox/envd */
+  launcher?: string;
 }
 
 /** Starts, stops and inspects sandboxes on this host. Knows nothing of records or APIs. */
@@ -145,6 +160,12 @@ export interface SandboxRuntime {
    * sandbox. The only way other modules talk to envd.
    */
   envdEndpoint(sandboxId: string, channel: EnvdChannel): EnvdEndpoint;
+  /**
+   * Follows envd's event log (JSON lines) from its start; `stop()` reads what is left. The
+   * log is written by the sandbox and capped by envd: when it is emptied, reading starts
+   * again from the top.
+   */
+  followLog(sandboxId: string, onLine: (line: string) => void): FileTail;
   /** A raw byte stream to 127.0.0.1:port inside the sandbox, through envd. */
   openTunnel(sandboxId: string, port: number): Promise<TunnelResult>;
   /**
@@ -201,6 +222,15 @@ function hostMaxOpenFiles(): number {
 
 /** Creates the host runtime. */
 export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
+  const launcher = o.launcher ?? launcherPath();
+  try {
+    fs.accessSync(launcher, fs.constants.X_OK);
+  } catch (err) {
+    throw new SoulBoxError('RUNTIME_UNAVAILABLE', `${launcher} is missing (run npm run build)`, {
+      cause: err,
+    });
+  }
+  const secrets = createSecretCache();
   const maxOpenFiles = hostMaxOpenFiles();
   const log = o.logger;
 
@@ -208,7 +238,6 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
     if (!SANDBOX_ID.test(id)) throw new SoulBoxError('INVALID_ARGUMENT', 'invalid sandbox id');
     const dir = path.join(o.sandboxesDir, id);
     const fsDir = path.join(dir, 'fs');
-    const runDir = path.join(dir, 'run');
     return {
       dir,
       bundleConfig: path.join(dir, 'config.json'),
@@ -218,21 +247,16 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
       fsDir,
       upper: path.join(fsDir, 'upper'),
       work: path.join(fsDir, 'work'),
-      runDir,
-      envdSocket: path.join(runDir, 'envd.sock'),
-      controlSocket: path.join(runDir, 'control.sock'),
+      channel: channelFiles(dir),
       log: path.join(dir, 'sandbox.log'),
       templateRecord: path.join(dir, 'template'),
-      etc: {
-        hosts: path.join(dir, 'etc', 'hosts'),
-        hostname: path.join(dir, 'etc', 'hostname'),
-        resolvConf: path.join(dir, 'etc', 'resolv.conf'),
-      },
     };
   };
+  // Only paths below the sandbox's own dir, which the sandbox cannot reach: the host never
+  // opens anything a sandbox can write. The secret makes a mis-wired connection fail.
   const endpoint = (id: string, channel: EnvdChannel): EnvdEndpoint => {
-    const p = paths(id);
-    return unixEndpoint(channel === 'api' ? p.envdSocket : p.controlSocket);
+    const { channel: c } = paths(id);
+    return unixEndpoint(channel === 'api' ? c.apiSocket : c.controlSocket, secretHeaders(secrets.get(id, c)));
   };
   const listDirs = (): string[] => {
     try {
@@ -260,6 +284,7 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
     };
     // The container goes first: nothing may still use the mounts or the netns. Then storage and
     // network come apart side by side; the directory goes last.
+    secrets.forget(id);
     await step('container', () => o.runc.delete(containerId(id)));
     await Promise.all([
       (async () => {
@@ -307,15 +332,17 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
         fs.mkdirSync(p.dir, { recursive: true, mode: 0o710 });
         fs.chownSync(p.dir, 0, owner.gid);
         await o.disk.createLimitedDir(p.fsDir, s.diskProjectId, s.diskMiB);
-        fs.mkdirSync(path.join(p.dir, 'etc'));
-        fs.mkdirSync(p.runDir, { mode: 0o700 });
-        fs.chownSync(p.runDir, owner.uid, owner.gid);
-        fs.writeFileSync(path.join(p.runDir, 'config.json'), JSON.stringify(s.envd), { mode: 0o600 });
-        fs.chownSync(path.join(p.runDir, 'config.json'), owner.uid, owner.gid);
-        fs.writeFileSync(p.etc.hosts, hostsFile(s.sandboxId));
-        fs.writeFileSync(p.etc.hostname, `${s.sandboxId}\n`);
-        fs.writeFileSync(p.etc.resolvConf, o.network.resolvConf);
-        for (const f of Object.values(p.etc)) fs.chownSync(f, owner.uid, owner.gid);
+        secrets.set(s.sandboxId, prepareChannel(p.channel, s.envd));
+        seedWritableLayer({
+          upperDir: p.upper,
+          templateRootfs: s.templateRootfs,
+          files: {
+            hosts: hostsFile(s.sandboxId),
+            hostname: `${s.sandboxId}\n`,
+            resolvConf: o.network.resolvConf,
+          },
+          owner,
+        });
 
         fs.writeFileSync(p.templateRecord, s.templateRootfs, { mode: 0o600 });
         fs.mkdirSync(p.lower, { mode: 0o700 });
@@ -351,8 +378,6 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
           rootfsDir: p.rootfs,
           envdDir: o.envd.dir,
           envdArgs: o.envd.args,
-          runDir: p.runDir,
-          etcFiles: p.etc,
           netnsPath: netnsPath(s.sandboxId),
           uidBase: s.uidBase,
           cpuCount: s.cpuCount,
@@ -369,9 +394,16 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
         const logFd = fs.openSync(p.log, 'a+', 0o600);
         let initPid: number;
         try {
-          initPid = await o.runc.run(containerId(s.sandboxId), p.dir, logFd);
+          initPid = await o.runc.run(
+            containerId(s.sandboxId),
+            p.dir,
+            logFd,
+            launchOptions(p.channel, launcher),
+          );
         } finally {
           fs.closeSync(logFd);
+          // envd has read it from its fd (or never will): the env vars need not stay on disk.
+          fs.rmSync(p.channel.config, { force: true });
         }
         protectFromOom(initPid);
         await waitForEnvd(endpoint(s.sandboxId, 'control'), {
@@ -434,6 +466,9 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
       return o.disk.usage(paths(id).fsDir);
     },
     envdEndpoint: endpoint,
+    followLog(id, onLine) {
+      return tailFile(paths(id).log, { onLine });
+    },
     async captureFilesystem(id, uidBase, c) {
       const p = paths(id);
       await unmountIdmapped(p.captureView);
@@ -455,5 +490,3 @@ export function createSandboxRuntime(o: SandboxRuntimeOptions): SandboxRuntime {
     },
   };
 }
-
-export { RUN_MOUNT };

@@ -5,9 +5,6 @@ import { MASKED_PATHS, READONLY_PATHS } from './masked-paths.js';
 import type { OciSpec } from './oci-spec.js';
 import { createSeccompProfile } from './seccomp-profile.js';
 
-/** Where envd's sockets and config live inside the sandbox. */
-export const RUN_MOUNT = '/run/soulbox';
-
 /** Everything that decides one sandbox's OCI config. */
 export interface SandboxSpecOptions {
   sandboxId: string;
@@ -17,10 +14,6 @@ export interface SandboxSpecOptions {
   envdDir: string;
   /** The command that starts envd. */
   envdArgs: readonly string[];
-  /** Host dir for envd's sockets and config, mounted at {@link RUN_MOUNT}. */
-  runDir: string;
-  /** Host files bound over /etc/hosts, /etc/hostname, /etc/resolv.conf. */
-  etcFiles: { hosts: string; hostname: string; resolvConf: string };
   /** Network namespace to join (created by SoulBox beforehand). */
   netnsPath: string;
   /** Host id that sandbox id 0 maps to; 65536 ids are mapped (the sandbox's own range). */
@@ -61,11 +54,7 @@ export function buildSandboxSpec(o: SandboxSpecOptions): OciSpec {
       terminal: false,
       user: { uid: 0, gid: 0 },
       args: [...o.envdArgs],
-      env: [
-        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
-        'HOME=/root',
-        `SOULBOX_ENVD_CONFIG=${RUN_MOUNT}/config.json`,
-      ],
+      env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root'],
       cwd: '/',
       capabilities: toOciCapabilities(caps),
       // Inside a user namespace a hard limit can only be lowered, so never ask above the host's.
@@ -121,30 +110,8 @@ export function buildSandboxSpec(o: SandboxSpecOptions): OciSpec {
         source: o.envdDir,
         options: ['rbind', 'ro', 'nosuid', 'nodev'],
       },
-      {
-        destination: RUN_MOUNT,
-        type: 'bind',
-        source: o.runDir,
-        options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'],
-      },
-      {
-        destination: '/etc/hosts',
-        type: 'bind',
-        source: o.etcFiles.hosts,
-        options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'],
-      },
-      {
-        destination: '/etc/hostname',
-        type: 'bind',
-        source: o.etcFiles.hostname,
-        options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'],
-      },
-      {
-        destination: '/etc/resolv.conf',
-        type: 'bind',
-        source: o.etcFiles.resolvConf,
-        options: ['rbind', 'rw', 'nosuid', 'nodev', 'noexec'],
-      },
+      // Nothing else of the host is mounted: envd's sockets and config arrive as inherited
+      // descriptors, and /etc/hosts, hostname and resolv.conf live in the writable layer.
     ],
     linux: {
       uidMappings: [{ containerID: 0, hostID: o.uidBase, size: 65_536 }],

@@ -20,7 +20,9 @@ export interface FileTail {
  * Follows a growing file (envd's stdout, which runc writes to `sandbox.log`) from its start.
  * inotify (fs.watch) wakes it; reads are synchronous and small, and happen only when envd
  * writes, which is a few lines per process, so the cost is negligible. A missing file or a
- * vanished directory simply ends the tail.
+ * vanished directory simply ends the tail. envd empties the file when it reaches its cap
+ * (it is written by the sandbox, so it is bounded); a file shorter than what was read is
+ * read again from its start.
  */
 export function tailFile(file: string, o: TailOptions): FileTail {
   const maxLine = o.maxLineBytes ?? 16_384;
@@ -37,6 +39,11 @@ export function tailFile(file: string, o: TailOptions): FileTail {
       return;
     }
     try {
+      if (fs.fstatSync(fd).size < offset) {
+        offset = 0;
+        partial = Buffer.alloc(0);
+        skipping = false;
+      }
       for (;;) {
         const n = fs.readSync(fd, chunk, 0, chunk.length, offset);
         if (n <= 0) break;
