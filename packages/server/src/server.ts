@@ -15,7 +15,7 @@ import { SoulBoxError } from './errors/index.js';
 import { createGovernance, type Governance } from './governance.js';
 import { createSandboxLogs, wireSandboxLogs } from './logs/index.js';
 import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
-import { parseSubnet, setupHostNetwork } from './network/index.js';
+import { ipv4Nameservers, parseSubnet, setupHostNetwork } from './network/index.js';
 import { detectCgroupVersion } from './runtime/cgroups.js';
 import { setupDiskQuota } from './runtime/disk-quota.js';
 import { prepareEnvdRuntime } from './runtime/envd-runtime.js';
@@ -110,7 +110,13 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
     });
     if (!disk.enforced) warnings.push(`disk limits are NOT enforced: ${disk.reason}`);
     const subnet = parseSubnet(config.network.subnet);
-    await setupHostNetwork({ bridge: config.network.bridge, subnet, logger });
+    const resolvConf = sandboxResolvConf();
+    await setupHostNetwork({
+      bridge: config.network.bridge,
+      subnet,
+      egress: { allow: config.network.egressAllow, resolvers: ipv4Nameservers(resolvConf) },
+      logger,
+    });
     const envd = await prepareEnvdRuntime({ dataDir, bundleDir: bundleDir() });
     const templates = createTemplateStore({
       templatesDir,
@@ -128,7 +134,7 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       uidShift: config.runtime.uidShift,
       pidsLimit: config.sandbox.pidsLimit,
       profile: config.runtime.profile,
-      network: { bridge: config.network.bridge, subnet, resolvConf: sandboxResolvConf() },
+      network: { bridge: config.network.bridge, subnet, resolvConf },
       logger,
     });
     const admission = createAdmission({
@@ -146,6 +152,7 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       disk,
       subnet,
       limits: config.sandbox,
+      egressAllow: config.network.egressAllow,
       admission,
       pool: config.pool,
       logger,
