@@ -26,7 +26,13 @@ import { createAdmission } from './sandbox/admission.js';
 import { createSandboxManager, type SandboxManager } from './sandbox/sandbox-manager.js';
 import { startTlsListener } from './server-tls.js';
 import { openStore, type Store } from './store/index.js';
-import { createTemplateStore, type TemplateBuildProgress, type TemplateStore } from './template/index.js';
+import {
+  createTemplateCatalog,
+  createTemplateStore,
+  type TemplateBuildProgress,
+  type TemplateCatalog,
+  type TemplateStore,
+} from './template/index.js';
 import { createLogger, type Logger } from './util/logger.js';
 
 /** A running SoulBox server. */
@@ -41,6 +47,8 @@ export interface SoulBoxServer {
   readonly sandboxes: SandboxManager;
   readonly runtime: SandboxRuntime;
   readonly templates: TemplateStore;
+  /** Which tenant owns which template name. */
+  readonly templateCatalog: TemplateCatalog;
   readonly store: Store;
   /** Authentication, roles, tenants and quotas, metering, audit. */
   readonly governance: Governance;
@@ -180,10 +188,17 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       logWiring.close();
       logs.close();
     });
+    const templateCatalog = createTemplateCatalog({
+      owners: store.templateOwners,
+      templates,
+      operatorTenant: config.auth.operatorTenant,
+    });
     const builds = createTemplateBuilds({
       sandboxes,
       runtime,
       templates,
+      catalog: templateCatalog,
+      quotas: governance.quotaGate,
       uidShift: config.runtime.uidShift,
       limits: config.sandbox,
       logger,
@@ -198,7 +213,16 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       poolCounters: () => ({ hits: sandboxes.pool.hits, misses: sandboxes.pool.misses }),
       admission: () => admission.levels(),
     });
-    const api = createApi({ store, sandboxes, templates, logger, metrics, logs, builds, governance });
+    const api = createApi({
+      store,
+      sandboxes,
+      catalog: templateCatalog,
+      logger,
+      metrics,
+      logs,
+      builds,
+      governance,
+    });
     const dataPlane = createDataPlane({
       sandboxes,
       runtime,
@@ -263,6 +287,7 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       sandboxes,
       runtime,
       templates,
+      templateCatalog,
       store,
       governance,
       tlsUrl: tls?.url,

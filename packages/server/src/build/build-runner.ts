@@ -6,10 +6,12 @@ import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { TemplateConfig, TemplateStore } from '../template/index.js';
 import { removeTree } from '../template/remove-tree.js';
+import { templateNameOfDir } from '../template/template-catalog.js';
+import type { QuotaHold } from '../tenancy/quota-ledger.js';
 import { run } from '../util/exec.js';
 import type { Logger } from '../util/logger.js';
 import type { BuildRecord, BuildRegistry } from './build-registry.js';
-import { type BuildBase, type BuildStep, expandEnv, resolveBase } from './build-steps.js';
+import { type BuildBase, type BuildStep, expandEnv } from './build-steps.js';
 import { captureRootfs } from './capture-rootfs.js';
 import { runStep, uploadToSandbox } from './envd-steps.js';
 
@@ -40,11 +42,20 @@ export interface BuildRunnerDeps {
 
 /** What one build asks for. */
 export interface BuildSpec {
+  /** The template's directory (its owner's, see template-catalog.ts). */
   name: string;
   base: BuildBase;
+  /** Directory of the parent template, resolved for the build's tenant. */
+  parentDir: string;
   steps: BuildStep[];
   force: boolean;
   resources: BuildResources;
+  /** The build sandbox's lifetime, seconds (6 h, or less under the tenant's maxLifetimeS). */
+  timeoutS: number;
+  /** SoulBox's digest of each COPY upload, by declared hash: the cache key uses these. */
+  contentDigests: Readonly<Record<string, string>>;
+  /** The tenant's quota reservation for the build sandbox; committed to it once created. */
+  quotaHold?: QuotaHold;
 }
 
 /** Thrown to end a build with a message that names the failing step. */
@@ -72,9 +83,20 @@ function describeStep(s: BuildStep): string {
   }
 }
 
-/** The cache key: parent build, steps (COPY by content hash) and the build procedure. */
-export function buildHash(parentHash: string, steps: readonly BuildStep[], uidShift: number): string {
-  const input = JSON.stringify({ v: BUILD_VERSION, parentHash, steps, uidShift });
+/**
+ * The cache key: parent build, steps (COPY by SoulBox's digest of what was really uploaded,
+ * not by the hash the client declared) and the build procedure.
+ */
+export function buildHash(
+  parentHash: string,
+  steps: readonly BuildStep[],
+  uidShift: number,
+  contentDigests: Readonly<Record<string, string>> = {},
+): string {
+  const keyed = steps.map((s) =>
+    s.type === 'COPY' ? { ...s, filesHash: contentDigests[s.filesHash] ?? s.filesHash } : s,
+  );
+  const input = JSON.stringify({ v: BUILD_VERSION, parentHash, steps: keyed, uidShift });
   return createHash('sha256').update(input).digest('hex');
 }
 
@@ -122,15 +144,16 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
   const started = Date.now();
   let sandboxId: string | undefined;
   let workDir: string | undefined;
+  const displayName = templateNameOfDir(spec.name);
   try {
-    const parentName = resolveBase(spec.base);
+    const parentName = spec.parentDir;
     if (parentName === spec.name) throw new StepError(`a template cannot be built FROM itself`);
     log(
       'info',
-      `FROM ${'template' in spec.base ? spec.base.template : `${spec.base.image} (template ${parentName})`}`,
+      `FROM ${'template' in spec.base ? spec.base.template : `${spec.base.image} (template ${templateNameOfDir(parentName)})`}`,
     );
     const parent = await d.templates.ensure(parentName, { signal: abort.signal });
-    const hash = buildHash(parent.hash, spec.steps, d.uidShift);
+    const hash = buildHash(parent.hash, spec.steps, d.uidShift, spec.contentDigests);
     const finalDir = path.join(d.templates.dir, spec.name, hash);
     if (!spec.force && existsSync(path.join(finalDir, 'template.json'))) {
       log('info', `unchanged since the last build: using the cached template (${hash.slice(0, 12)})`);
@@ -152,15 +175,17 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
     const rec = await d.sandboxes.create({
       templateId: parentName,
       tenantId: b.tenantId,
-      timeoutS: 6 * 3600,
+      timeoutS: spec.timeoutS,
       secure: true,
       networkMode: 'bridge',
       autoPause: false,
       cpuCount: spec.resources.cpuCount,
       memoryMiB: spec.resources.memoryMiB,
       diskMiB: spec.resources.diskMiB,
-      metadata: { 'soulbox.build': b.buildID, 'soulbox.template': spec.name },
+      metadata: { 'soulbox.build': b.buildID, 'soulbox.template': displayName },
     });
+    // From here the build sandbox itself counts against the tenant's quotas.
+    spec.quotaHold?.commit(rec.id);
     sandboxId = rec.id;
     const envd = d.runtime.envdEndpoint(rec.id, 'api');
     log('info', `build sandbox ${rec.id} started`);
@@ -260,6 +285,9 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
     const config: TemplateConfig = { envVars: env, user: finalUser, workdir };
     const meta = {
       name: spec.name,
+      // Who owns it and what they call it (the store holds the authority: template-catalog.ts).
+      alias: displayName,
+      tenantId: b.tenantId,
       hash,
       builtAt: new Date().toISOString(),
       sizeBytes,
@@ -284,7 +312,7 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
     await removeOlderBuilds(d, spec.name, hash);
     log(
       'info',
-      `template ${spec.name} built in ${Math.round((Date.now() - started) / 1000)} s (${Math.round(sizeBytes / 2 ** 20)} MiB)`,
+      `template ${displayName} built in ${Math.round((Date.now() - started) / 1000)} s (${Math.round(sizeBytes / 2 ** 20)} MiB)`,
     );
     d.registry.finish(b, 'ready');
   } catch (err) {
@@ -294,6 +322,7 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
     d.registry.finish(b, 'error', { message, ...(step ? { step } : {}) });
     d.logger.warn('template build failed', { template: spec.name, buildId: b.buildID, err });
   } finally {
+    spec.quotaHold?.release();
     if (sandboxId) await d.sandboxes.kill(sandboxId).catch(() => {});
     if (workDir)
       await removeTree(workDir).catch((err: unknown) =>
