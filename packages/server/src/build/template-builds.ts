@@ -109,12 +109,76 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
     return { ref, b };
   };
 
+  /** Ends the builds of `dir` that were registered but never started. */
+  const dropWaiting = (dir: string, why: string, except?: BuildRecord) => {
+    for (const w of registry.active()) {
+      if (w.templateID !== dir || w.status !== 'waiting' || w === except) continue;
+      registry.finish(w, 'error', { message: why });
+      resources.delete(w.buildID);
+    }
+  };
+
+  /**
+   * What a build needs before it may start: its parent as the tenant sees it (its own,
+   * built-in or public, never another's private), every COPY upload checked against its
+   * declared hash, and the tenant's quotas reserved for the build sandbox (so an over-quota
+   * build is refused with 429 now, not failed later; the hold moves to the sandbox).
+   */
+  const prepare = async (
+    tenantId: string,
+    dir: string,
+    uploadsDir: string,
+    buildID: string,
+    spec: { base: BuildBase; steps: BuildStep[] },
+  ) => {
+    const parent = o.catalog.resolve(tenantId, resolveBase(spec.base));
+    if (parent.dir === dir)
+      throw new SoulBoxError('INVALID_ARGUMENT', 'a template cannot be built FROM itself');
+    const contentDigests: Record<string, string> = {};
+    for (const [i, step] of spec.steps.entries()) {
+      if (step.type !== 'COPY') continue;
+      const file = path.join(uploadsDir, step.filesHash);
+      const label = `step ${i + 1} COPY ${step.src}`;
+      if (!existsSync(file))
+        throw new SoulBoxError('INVALID_ARGUMENT', `${label}: its files were not uploaded`);
+      let verdict: ReturnType<typeof checkContext>;
+      try {
+        const copy = { src: step.src, srcAsWritten: step.srcAsWritten ?? step.src, dest: step.dest };
+        verdict = checkContext(step.filesHash, await contextDigests(file, copy));
+      } catch (err) {
+        verdict = { ok: false, reason: `the upload is not a tar archive (${(err as Error).message})` };
+      }
+      if (!verdict.ok) {
+        // A wrong upload is dropped: the client uploads again after fixing it.
+        rmSync(file, { force: true });
+        throw new SoulBoxError('INVALID_ARGUMENT', `${label}: ${verdict.reason}`);
+      }
+      contentDigests[step.filesHash] = verdict.digest;
+    }
+    const res = resources.get(buildID)!;
+    const timeoutS = o.quotas?.capTimeout(tenantId, BUILD_TIMEOUT_S) ?? BUILD_TIMEOUT_S;
+    const quotaHold = o.quotas?.reserve({
+      templateId: parent.dir,
+      tenantId,
+      timeoutS,
+      secure: true,
+      networkMode: 'bridge',
+      autoPause: false,
+      cpuCount: res.cpuCount,
+      memoryMiB: res.memoryMiB,
+      diskMiB: res.diskMiB,
+    });
+    return { parentDir: parent.dir, contentDigests, timeoutS, quotaHold, res };
+  };
+
   return {
     create(tenantId, name, res) {
       const ref = o.catalog.claim(tenantId, name);
-      if (registry.active().some((b) => b.templateID === ref.dir))
+      if (registry.active().some((b) => b.templateID === ref.dir && b.status === 'building'))
         throw new SoulBoxError('SANDBOX_STATE_CONFLICT', `template '${name}' is being built already`);
       const b = registry.create(ref.dir, ref.name, tenantId);
+      // A build registered but never started (a client gave up) does not block the next one.
+      dropWaiting(ref.dir, `superseded by build ${b.buildID}`, b);
       resources.set(b.buildID, {
         cpuCount: clamp(res.cpuCount, 2, o.limits.maxCpuCount),
         memoryMiB: Math.max(256, clamp(res.memoryMiB, 2048, o.limits.maxMemoryMiB)),
@@ -154,61 +218,29 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
       const { ref, b } = buildOf(tenantId, name, buildID);
       if (b.status !== 'waiting')
         throw new SoulBoxError('SANDBOX_STATE_CONFLICT', `build ${buildID} was started already`);
-      // The parent as this tenant sees it: its own, built-in or public, never another's private.
-      const parent = o.catalog.resolve(tenantId, resolveBase(spec.base));
-      if (parent.dir === ref.dir)
-        throw new SoulBoxError('INVALID_ARGUMENT', 'a template cannot be built FROM itself');
       const uploadsDir = uploadsOf(ref.dir);
-      const contentDigests: Record<string, string> = {};
-      for (const [i, step] of spec.steps.entries()) {
-        if (step.type !== 'COPY') continue;
-        const file = path.join(uploadsDir, step.filesHash);
-        const label = `step ${i + 1} COPY ${step.src}`;
-        if (!existsSync(file))
-          throw new SoulBoxError('INVALID_ARGUMENT', `${label}: its files were not uploaded`);
-        let verdict: ReturnType<typeof checkContext>;
-        try {
-          verdict = checkContext(
-            step.filesHash,
-            await contextDigests(file, {
-              src: step.src,
-              srcAsWritten: step.srcAsWritten ?? step.src,
-              dest: step.dest,
-            }),
-          );
-        } catch (err) {
-          verdict = { ok: false, reason: `the upload is not a tar archive (${(err as Error).message})` };
-        }
-        if (!verdict.ok) {
-          // A wrong upload is dropped: the client uploads again after fixing it.
-          rmSync(file, { force: true });
-          throw new SoulBoxError('INVALID_ARGUMENT', `${label}: ${verdict.reason}`);
-        }
-        contentDigests[step.filesHash] = verdict.digest;
+      let prepared: Awaited<ReturnType<typeof prepare>>;
+      try {
+        prepared = await prepare(tenantId, ref.dir, uploadsDir, buildID, spec);
+      } catch (err) {
+        // A refused build ends here (its status says why); the client starts a new one.
+        if (b.status === 'waiting')
+          registry.finish(b, 'error', { message: err instanceof Error ? err.message : String(err) });
+        removeIfEmpty(uploadsDir);
+        removeIfEmpty(uploadsRoot);
+        throw err;
       }
-      // Checked again after the awaits above: two starts of one build may race.
-      if (b.status !== 'waiting')
+      const { parentDir, contentDigests, timeoutS, quotaHold, res } = prepared;
+      // Two starts of one build may both have passed the first check before the awaits.
+      if (b.status !== 'waiting') {
+        quotaHold?.release();
         throw new SoulBoxError('SANDBOX_STATE_CONFLICT', `build ${buildID} was started already`);
-      const res = resources.get(buildID)!;
-      const timeoutS = o.quotas?.capTimeout(tenantId, BUILD_TIMEOUT_S) ?? BUILD_TIMEOUT_S;
-      // The build sandbox passes the tenant's quotas now, so an over-quota build is refused
-      // here (429) rather than failing later; the hold moves to the sandbox once it exists.
-      const quotaHold = o.quotas?.reserve({
-        templateId: parent.dir,
-        tenantId,
-        timeoutS,
-        secure: true,
-        networkMode: 'bridge',
-        autoPause: false,
-        cpuCount: res.cpuCount,
-        memoryMiB: res.memoryMiB,
-        diskMiB: res.diskMiB,
-      });
+      }
       b.status = 'building';
       const p = runBuild({ ...o, registry, uploadsDir }, b, {
         name: ref.dir,
         base: spec.base,
-        parentDir: parent.dir,
+        parentDir,
         steps: spec.steps,
         force: spec.force,
         resources: res,
@@ -252,11 +284,12 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
     },
     async remove(tenantId, name) {
       const ref = o.catalog.own(tenantId, name);
-      if (registry.active().some((b) => b.templateID === ref.dir))
+      if (registry.active().some((b) => b.templateID === ref.dir && b.status === 'building'))
         throw new SoulBoxError(
           'SANDBOX_STATE_CONFLICT',
           `template '${name}' is being built; try again when it ends`,
         );
+      dropWaiting(ref.dir, 'the template was deleted');
       const builds = o.templates.list().filter((t) => t.name === ref.dir);
       const inUse = o.sandboxes.list({ states: ['running', 'paused'] }).find((s) => s.templateId === ref.dir);
       if (inUse)
