@@ -307,6 +307,7 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
       }
       removeIfEmpty(path.join(o.templates.dir, ref.dir));
       rmSync(uploadsOf(ref.dir), { recursive: true, force: true });
+      removeIfEmpty(uploadsRoot);
       o.catalog.forget(ref);
     },
     close() {
