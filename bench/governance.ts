@@ -17,7 +17,7 @@ function appOf(t: TestServer, mode: 'on' | 'off' | 'on+reads', tenantId: string)
   return createApi({
     store: s.store,
     sandboxes: s.sandboxes,
-    templates: s.templates,
+    catalog: s.templateCatalog,
     logger: s.logger,
     metrics: inertServerMetrics(),
     logs: createSandboxLogs(),

@@ -49,7 +49,7 @@ export { type FollowLogsOptions, SandboxLogsApi } from './logs/logs.js';
 export { parseSse, type SseEvent } from './logs/sse.js';
 export { Sandbox } from './sandbox/sandbox.js';
 export { type CreateSandboxOptions, type ListSandboxesOptions, Sandboxes } from './sandbox/sandboxes.js';
-export { type ContextFiles, contextFiles } from './templates/build-context.js';
+export { type ContextFiles, contextDigest, contextFiles } from './templates/build-context.js';
 export {
   type DockerfileBase,
   type DockerfileStep,

@@ -15,7 +15,7 @@ import { SoulBoxError } from './errors/index.js';
 import { createGovernance, type Governance } from './governance.js';
 import { createSandboxLogs, wireSandboxLogs } from './logs/index.js';
 import { createServerMetrics, type ServerMetrics } from './metrics/server-metrics.js';
-import { parseSubnet, setupHostNetwork } from './network/index.js';
+import { ipv4Nameservers, parseSubnet, setupHostNetwork } from './network/index.js';
 import { detectCgroupVersion } from './runtime/cgroups.js';
 import { setupDiskQuota } from './runtime/disk-quota.js';
 import { prepareEnvdRuntime } from './runtime/envd-runtime.js';
@@ -28,7 +28,13 @@ import { createAdmission } from './sandbox/admission.js';
 import { createSandboxManager, type SandboxManager } from './sandbox/sandbox-manager.js';
 import { startTlsListener } from './server-tls.js';
 import { openStore, type Store } from './store/index.js';
-import { createTemplateStore, type TemplateBuildProgress, type TemplateStore } from './template/index.js';
+import {
+  createTemplateCatalog,
+  createTemplateStore,
+  type TemplateBuildProgress,
+  type TemplateCatalog,
+  type TemplateStore,
+} from './template/index.js';
 import { createLogger, type Logger } from './util/logger.js';
 
 /** A running SoulBox server. */
@@ -43,6 +49,8 @@ export interface SoulBoxServer {
   readonly sandboxes: SandboxManager;
   readonly runtime: SandboxRuntime;
   readonly templates: TemplateStore;
+  /** Which tenant owns which template name. */
+  readonly templateCatalog: TemplateCatalog;
   readonly store: Store;
   /** Authentication, roles, tenants and quotas, metering, audit. */
   readonly governance: Governance;
@@ -112,7 +120,13 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
     });
     if (!disk.enforced) warnings.push(`disk limits are NOT enforced: ${disk.reason}`);
     const subnet = parseSubnet(config.network.subnet);
-    await setupHostNetwork({ bridge: config.network.bridge, subnet, logger });
+    const resolvConf = sandboxResolvConf();
+    await setupHostNetwork({
+      bridge: config.network.bridge,
+      subnet,
+      egress: { allow: config.network.egressAllow, resolvers: ipv4Nameservers(resolvConf) },
+      logger,
+    });
     const envd = await prepareEnvdRuntime({ dataDir, bundleDir: bundleDir() });
     // The runtime is made below; template removal only happens once the server runs.
     let runtimeRef: SandboxRuntime | undefined;
@@ -133,7 +147,7 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       cgroupVersion,
       pidsLimit: config.sandbox.pidsLimit,
       profile: config.runtime.profile,
-      network: { bridge: config.network.bridge, subnet, resolvConf: sandboxResolvConf() },
+      network: { bridge: config.network.bridge, subnet, resolvConf },
       logger,
     });
     runtimeRef = runtime;
@@ -157,6 +171,7 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
         reservedFiles: [uidRanges.subuidFile, uidRanges.subgidFile],
       }),
       limits: config.sandbox,
+      egressAllow: config.network.egressAllow,
       admission,
       pool: config.pool,
       logger,
@@ -184,10 +199,17 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       logWiring.close();
       logs.close();
     });
+    const templateCatalog = createTemplateCatalog({
+      owners: store.templateOwners,
+      templates,
+      operatorTenant: config.auth.operatorTenant,
+    });
     const builds = createTemplateBuilds({
       sandboxes,
       runtime,
       templates,
+      catalog: templateCatalog,
+      quotas: governance.quotaGate,
       limits: config.sandbox,
       logger,
     });
@@ -201,7 +223,16 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       poolCounters: () => ({ hits: sandboxes.pool.hits, misses: sandboxes.pool.misses }),
       admission: () => admission.levels(),
     });
-    const api = createApi({ store, sandboxes, templates, logger, metrics, logs, builds, governance });
+    const api = createApi({
+      store,
+      sandboxes,
+      catalog: templateCatalog,
+      logger,
+      metrics,
+      logs,
+      builds,
+      governance,
+    });
     const dataPlane = createDataPlane({
       sandboxes,
       runtime,
@@ -266,6 +297,7 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       sandboxes,
       runtime,
       templates,
+      templateCatalog,
       store,
       governance,
       tlsUrl: tls?.url,

@@ -6,7 +6,7 @@ export function registerTemplateDelete(parent: Command, io: CliIo): void {
   const cmd = parent
     .command('delete')
     .alias('rm')
-    .description('delete templates built from Dockerfiles (refused while sandboxes use them)')
+    .description('delete templates of your tenant built from Dockerfiles (refused while sandboxes use them)')
     .argument('<names...>', 'template names')
     .action(async (names: string[], _o: object, c: Command) => {
       const ctx = contextFor(c, io);

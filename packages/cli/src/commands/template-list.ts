@@ -22,7 +22,7 @@ export function registerTemplateList(parent: Command, io: CliIo): void {
   const cmd = parent
     .command('list')
     .alias('ls')
-    .description('list templates on the server (built-in and built from Dockerfiles)')
+    .description('list the templates your tenant can use (built-in, its own and public ones)')
     .action(async (_o: object, c: Command) => {
       const ctx = contextFor(c, io);
       const rows = await ctx.client().templates.list();

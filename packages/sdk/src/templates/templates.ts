@@ -31,10 +31,10 @@ export interface BuildResult {
   buildID: string;
 }
 
-function toWireStep(
+async function toWireStep(
   s: DockerfileStep,
   contextDir: string,
-): { step: TemplateStep; upload?: { hash: string; body: () => Readable } } {
+): Promise<{ step: TemplateStep; upload?: { hash: string; body: () => Readable } }> {
   switch (s.type) {
     case 'RUN':
       return { step: { type: 'RUN', args: [s.command] } };
@@ -45,7 +45,7 @@ function toWireStep(
     case 'USER':
       return { step: { type: 'USER', args: [s.user] } };
     case 'COPY': {
-      const files = contextFiles(contextDir, s.src);
+      const files = await contextFiles(contextDir, s.src);
       return {
         step: {
           type: 'COPY',
@@ -99,7 +99,8 @@ export class Templates {
     const parsed = parseDockerfile(o.dockerfile);
     if (!fs.existsSync(contextDir))
       throw new SoulBoxClientError('usage', `build context ${contextDir} does not exist`);
-    const wire = parsed.steps.map((s) => toWireStep(s, contextDir));
+    const wire: Awaited<ReturnType<typeof toWireStep>>[] = [];
+    for (const s of parsed.steps) wire.push(await toWireStep(s, contextDir));
     const created = await this.api.json<{ templateID: string; buildID: string }>('POST', '/v3/templates', {
       body: { name: o.name, cpuCount: o.cpuCount, memoryMB: o.memoryMiB },
       signal: o.signal,

@@ -9,7 +9,7 @@ import type { SandboxLogs } from '../logs/index.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { Store } from '../store/index.js';
-import type { TemplateStore } from '../template/index.js';
+import type { TemplateCatalog } from '../template/index.js';
 import type { Logger } from '../util/logger.js';
 import { createAdminRoutes } from './admin-routes.js';
 import type { ApiEnv } from './api-env.js';
@@ -23,7 +23,8 @@ import { createTemplateRoutes } from './template-routes.js';
 export interface ApiDeps {
   store: Store;
   sandboxes: SandboxManager;
-  templates: TemplateStore;
+  /** Template names and owners (resolution for sandbox creates, the template routes). */
+  catalog: TemplateCatalog;
   logger: Logger;
   metrics: ServerMetrics;
   /** Authentication, authorisation, quotas, audit (every request passes through it). */
@@ -87,11 +88,11 @@ export function createApi(d: ApiDeps): Hono<ApiEnv> {
   });
   app.route(
     '/',
-    createSandboxRoutes({ sandboxes: d.sandboxes, templates: d.templates, quotas: d.governance.quotaGate }),
+    createSandboxRoutes({ sandboxes: d.sandboxes, catalog: d.catalog, quotas: d.governance.quotaGate }),
   );
   app.route('/admin', createAdminRoutes(d.governance));
   app.route('/', createLogRoutes({ sandboxes: d.sandboxes, logs: d.logs }));
-  app.route('/', createTemplateRoutes({ builds: d.builds }));
+  app.route('/', createTemplateRoutes({ builds: d.builds, catalog: d.catalog }));
   const missing = unruledRoutes(app.routes, d.governance.routes);
   if (missing.length) d.logger.warn('routes without a permission rule are refused', { routes: missing });
   return app;

@@ -3,7 +3,7 @@ import { SoulBoxError } from '../errors/index.js';
 import type { EgressPolicy } from '../network/index.js';
 import type { CreateSandboxRequest, SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { SandboxRecord } from '../store/index.js';
-import type { TemplateStore } from '../template/index.js';
+import type { TemplateCatalog } from '../template/index.js';
 import type { SandboxQuotaGate } from '../tenancy/index.js';
 import type { ApiEnv } from './api-env.js';
 import { readJson } from './http-helpers.js';
@@ -20,7 +20,8 @@ import { toListedSandboxWire, toMetricWire, toSandboxDetailWire, toSandboxWire }
 /** Dependencies of the sandbox routes. */
 export interface SandboxRoutesDeps {
   sandboxes: SandboxManager;
-  templates: TemplateStore;
+  /** Resolves a template name for the caller's tenant (own, built-in, then public). */
+  catalog: TemplateCatalog;
   /** Tenant quotas on create, timeout and connect. */
   quotas?: SandboxQuotaGate;
 }
@@ -54,7 +55,8 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
       )
         throw new SoulBoxError('FORBIDDEN', 'this credential lacks the permission network:create');
       const req: CreateSandboxRequest = {
-        templateId: body.templateID,
+        // Another tenant's private template is TEMPLATE_NOT_FOUND, like an unknown one.
+        templateId: d.catalog.resolve(c.var.identity.tenantId, body.templateID).dir,
         tenantId: c.var.identity.tenantId,
         timeoutS: body.timeout,
         metadata: body.metadata ?? undefined,
@@ -182,10 +184,8 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
   });
 
   app.get('/templates/aliases/:alias', (c) => {
-    const alias = c.req.param('alias');
-    if (!d.templates.known(alias))
-      throw new SoulBoxError('TEMPLATE_NOT_FOUND', `template '${alias}' not found`);
-    return c.json({ templateID: alias, public: true });
+    const ref = d.catalog.resolve(c.var.identity.tenantId, c.req.param('alias'));
+    return c.json({ templateID: ref.name, public: ref.public });
   });
 
   return app;

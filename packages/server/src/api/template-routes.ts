@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { type BuildRecord, parseSteps, type TemplateBuilds, templateStepSchema } from '../build/index.js';
 import { SoulBoxError } from '../errors/index.js';
+import type { TemplateCatalog } from '../template/index.js';
 import type { ApiEnv } from './api-env.js';
 import { readJson } from './http-helpers.js';
 import { ENVD_VERSION } from './wire.js';
@@ -10,6 +11,7 @@ import { ENVD_VERSION } from './wire.js';
 /** Dependencies of the template routes. */
 export interface TemplateRoutesDeps {
   builds: TemplateBuilds;
+  catalog: TemplateCatalog;
 }
 
 /** `POST /v3/templates` (E2B `TemplateBuildRequestV3`). */
@@ -21,6 +23,9 @@ const buildRequestSchema = z.looseObject({
   memoryMB: z.number().int().min(128).optional(),
   diskSizeMB: z.number().int().min(512).optional(),
 });
+
+/** `PATCH /templates/{id}` (E2B `TemplateUpdateRequest`). */
+const updateSchema = z.looseObject({ public: z.boolean().optional() });
 
 /** `POST /v2/templates/{id}/builds/{buildID}` (E2B `TemplateBuildStartV2`). */
 const buildStartSchema = z.looseObject({
@@ -35,7 +40,7 @@ const buildStartSchema = z.looseObject({
 
 function buildInfo(b: BuildRecord, offset: number, limit: number) {
   return {
-    templateID: b.templateID,
+    templateID: b.templateName,
     buildID: b.buildID,
     status: b.status,
     logEntries: b.logs.slice(offset, offset + limit),
@@ -46,20 +51,21 @@ function buildInfo(b: BuildRecord, offset: number, limit: number) {
 
 /**
  * Templates: E2B's v3 build flow (create, upload COPY contexts, start, poll status with
- * `logsOffset`) for the Dockerfile subset, plus `GET /templates` and `DELETE /templates/{id}`.
- * Template IDs are names.
+ * `logsOffset`) for the Dockerfile subset, plus `GET /templates`, `PATCH /templates/{id}`
+ * and `DELETE /templates/{id}`. Template IDs are names, each the caller's tenant's own (or a
+ * built-in or public one for reads): see template-catalog.ts.
  */
 export function createTemplateRoutes(d: TemplateRoutesDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   app.get('/templates', (c) =>
     c.json(
-      d.builds.list().map((t) => ({
+      d.builds.list(c.var.identity.tenantId).map((t) => ({
         templateID: t.name,
         buildID: t.build?.hash ?? t.buildID ?? '',
         names: [t.name],
         aliases: [t.name],
-        public: true,
+        public: t.public,
         kind: t.kind,
         buildStatus: t.status,
         buildCount: t.buildCount,
@@ -73,26 +79,35 @@ export function createTemplateRoutes(d: TemplateRoutesDeps): Hono<ApiEnv> {
   );
 
   app.delete('/templates/:id', async (c) => {
-    await d.builds.remove(c.req.param('id'));
+    await d.builds.remove(c.var.identity.tenantId, c.req.param('id'));
     return c.body(null, 204);
+  });
+
+  // Publishing: only the operator tenant, only its own templates (FORBIDDEN otherwise).
+  app.patch('/templates/:id', async (c) => {
+    const body = await readJson(c, updateSchema);
+    if (body.public !== undefined)
+      d.catalog.setPublic(c.var.identity.tenantId, c.req.param('id'), body.public);
+    else d.catalog.own(c.var.identity.tenantId, c.req.param('id'));
+    return c.body(null, 200, { 'Content-Length': '0' });
   });
 
   app.post('/v3/templates', async (c) => {
     const body = await readJson(c, buildRequestSchema);
     const name = (body.name ?? body.alias ?? '').split(':')[0]!;
     if (!name) throw new SoulBoxError('INVALID_ARGUMENT', 'name: required');
-    const b = d.builds.create(name, c.var.identity.tenantId, {
+    const b = d.builds.create(c.var.identity.tenantId, name, {
       cpuCount: body.cpuCount,
       memoryMiB: body.memoryMB,
       diskMiB: body.diskSizeMB,
     });
     return c.json(
       {
-        templateID: b.templateID,
+        templateID: b.templateName,
         buildID: b.buildID,
         names: [name],
         tags: [],
-        public: true,
+        public: false,
         aliases: [name],
       },
       202,
@@ -101,7 +116,8 @@ export function createTemplateRoutes(d: TemplateRoutesDeps): Hono<ApiEnv> {
 
   app.get('/templates/:id/files/:hash', (c) => {
     const hash = c.req.param('hash');
-    if (d.builds.hasFiles(hash)) return c.json({ present: true }, 201);
+    if (d.builds.hasFiles(c.var.identity.tenantId, c.req.param('id'), hash))
+      return c.json({ present: true }, 201);
     // The upload goes to this server with the caller's own credential (the SDK sends only the headers given here).
     const headers: Record<string, string> = {};
     const key = c.req.header('x-api-key');
@@ -116,6 +132,8 @@ export function createTemplateRoutes(d: TemplateRoutesDeps): Hono<ApiEnv> {
     const body = c.req.raw.body;
     if (!body) throw new SoulBoxError('INVALID_ARGUMENT', 'empty upload');
     await d.builds.saveFiles(
+      c.var.identity.tenantId,
+      c.req.param('id'),
       c.req.param('hash'),
       Readable.fromWeb(body as import('node:stream/web').ReadableStream),
     );
@@ -137,7 +155,7 @@ export function createTemplateRoutes(d: TemplateRoutesDeps): Hono<ApiEnv> {
     if (!body.fromImage === !body.fromTemplate)
       throw new SoulBoxError('INVALID_ARGUMENT', 'give exactly one of fromImage and fromTemplate');
     const base = body.fromTemplate ? { template: body.fromTemplate } : { image: body.fromImage! };
-    d.builds.start(c.req.param('id'), c.req.param('buildID'), {
+    await d.builds.start(c.var.identity.tenantId, c.req.param('id'), c.req.param('buildID'), {
       base,
       steps: parseSteps(body.steps ?? []),
       force: body.force ?? false,
@@ -147,7 +165,7 @@ export function createTemplateRoutes(d: TemplateRoutesDeps): Hono<ApiEnv> {
   });
 
   app.get('/templates/:id/builds/:buildID/status', (c) => {
-    const b = d.builds.get(c.req.param('id'), c.req.param('buildID'));
+    const b = d.builds.get(c.var.identity.tenantId, c.req.param('id'), c.req.param('buildID'));
     const num = (v: string | undefined, dflt: number) => {
       const n = v === undefined || v === '' ? dflt : Number(v);
       if (!Number.isInteger(n) || n < 0) throw new SoulBoxError('INVALID_ARGUMENT', `invalid number '${v}'`);

@@ -1,5 +1,6 @@
 import type { SandboxSample } from '../sandbox/metrics-sampler.js';
 import type { SandboxRecord } from '../store/index.js';
+import { templateNameOfDir } from '../template/template-catalog.js';
 
 /**
  * envd version SoulBox reports: the lowest that opens every feature gate of SDK 2.51
@@ -11,8 +12,9 @@ export const ENVD_VERSION = '0.6.4';
 export function toSandboxWire(r: SandboxRecord) {
   return {
     sandboxID: r.id,
-    templateID: r.templateId,
-    alias: r.templateId,
+    // Records hold the template's directory; tenants know their templates by name.
+    templateID: templateNameOfDir(r.templateId),
+    alias: templateNameOfDir(r.templateId),
     clientID: 'soulbox',
     envdVersion: ENVD_VERSION,
     ...(r.accessToken ? { envdAccessToken: r.accessToken } : {}),
@@ -25,8 +27,8 @@ export function toSandboxWire(r: SandboxRecord) {
 export function toListedSandboxWire(r: SandboxRecord) {
   return {
     sandboxID: r.id,
-    templateID: r.templateId,
-    alias: r.templateId,
+    templateID: templateNameOfDir(r.templateId),
+    alias: templateNameOfDir(r.templateId),
     clientID: 'soulbox',
     startedAt: r.startedAt,
     endAt: r.endAt,

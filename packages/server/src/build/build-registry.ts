@@ -14,7 +14,10 @@ export interface BuildLogEntry {
 
 /** A build the server knows about (in memory: a server restart forgets running builds). */
 export interface BuildRecord {
+  /** The template's directory (see template-catalog.ts). */
   templateID: string;
+  /** The name its tenant uses, which the API shows. */
+  templateName: string;
   buildID: string;
   tenantId: string;
   status: BuildStatus;
@@ -35,7 +38,7 @@ export const MAX_LOG_ENTRIES = 20_000;
 
 /** In-memory registry of builds; finished ones are forgotten after an hour (at most 64 kept). */
 export interface BuildRegistry {
-  create(templateID: string, tenantId: string): BuildRecord;
+  create(templateID: string, templateName: string, tenantId: string): BuildRecord;
   get(templateID: string, buildID: string): BuildRecord | undefined;
   /** Builds not finished yet. */
   active(): BuildRecord[];
@@ -53,10 +56,11 @@ export function createBuildRegistry(): BuildRegistry {
     });
   };
   return {
-    create(templateID, tenantId) {
+    create(templateID, templateName, tenantId) {
       prune();
       const b: BuildRecord = {
         templateID,
+        templateName,
         buildID: randomUUID(),
         tenantId,
         status: 'waiting',

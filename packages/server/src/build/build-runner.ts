@@ -7,6 +7,8 @@ import { SEEDED_FILES } from '../runtime/seed-layer.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { TemplateConfig, TemplateStore } from '../template/index.js';
 import { removeTree } from '../template/remove-tree.js';
+import { templateNameOfDir } from '../template/template-catalog.js';
+import type { QuotaHold } from '../tenancy/quota-ledger.js';
 import { run } from '../util/exec.js';
 import type { Logger } from '../util/logger.js';
 import type { BuildRecord, BuildRegistry } from './build-registry.js';
@@ -42,11 +44,20 @@ export interface BuildRunnerDeps {
 
 /** What one build asks for. */
 export interface BuildSpec {
+  /** The template's directory (its owner's, see template-catalog.ts). */
   name: string;
   base: BuildBase;
+  /** Directory of the parent template, resolved for the build's tenant. */
+  parentDir: string;
   steps: BuildStep[];
   force: boolean;
   resources: BuildResources;
+  /** The build sandbox's lifetime, seconds (6 h, or less under the tenant's maxLifetimeS). */
+  timeoutS: number;
+  /** SoulBox's digest of each COPY upload, by declared hash: the cache key uses these. */
+  contentDigests: Readonly<Record<string, string>>;
+  /** The tenant's quota reservation for the build sandbox; committed to it once created. */
+  quotaHold?: QuotaHold;
 }
 
 /** Thrown to end a build with a message that names the failing step. */
@@ -74,9 +85,19 @@ function describeStep(s: BuildStep): string {
   }
 }
 
-/** The cache key: parent build, steps (COPY by content hash) and the build procedure. */
-export function buildHash(parentHash: string, steps: readonly BuildStep[]): string {
-  const input = JSON.stringify({ v: BUILD_VERSION, parentHash, steps });
+/**
+ * The cache key: parent build, steps (COPY by SoulBox's digest of what was really uploaded,
+ * not by the hash the client declared) and the build procedure.
+ */
+export function buildHash(
+  parentHash: string,
+  steps: readonly BuildStep[],
+  contentDigests: Readonly<Record<string, string>> = {},
+): string {
+  const keyed = steps.map((s) =>
+    s.type === 'COPY' ? { ...s, filesHash: contentDigests[s.filesHash] ?? s.filesHash } : s,
+  );
+  const input = JSON.stringify({ v: BUILD_VERSION, parentHash, steps: keyed });
   return createHash('sha256').update(input).digest('hex');
 }
 
@@ -124,15 +145,16 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
   const started = Date.now();
   let sandboxId: string | undefined;
   let workDir: string | undefined;
+  const displayName = templateNameOfDir(spec.name);
   try {
-    const parentName = resolveBase(spec.base);
+    const parentName = spec.parentDir;
     if (parentName === spec.name) throw new StepError(`a template cannot be built FROM itself`);
     log(
       'info',
-      `FROM ${'template' in spec.base ? spec.base.template : `${spec.base.image} (template ${parentName})`}`,
+      `FROM ${'template' in spec.base ? spec.base.template : `${spec.base.image} (template ${templateNameOfDir(parentName)})`}`,
     );
     const parent = await d.templates.ensure(parentName, { signal: abort.signal });
-    const hash = buildHash(parent.hash, spec.steps);
+    const hash = buildHash(parent.hash, spec.steps, spec.contentDigests);
     const finalDir = path.join(d.templates.dir, spec.name, hash);
     if (!spec.force && existsSync(path.join(finalDir, 'template.json'))) {
       log('info', `unchanged since the last build: using the cached template (${hash.slice(0, 12)})`);
@@ -154,15 +176,17 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
     const rec = await d.sandboxes.create({
       templateId: parentName,
       tenantId: b.tenantId,
-      timeoutS: 6 * 3600,
+      timeoutS: spec.timeoutS,
       secure: true,
       networkMode: 'bridge',
       autoPause: false,
       cpuCount: spec.resources.cpuCount,
       memoryMiB: spec.resources.memoryMiB,
       diskMiB: spec.resources.diskMiB,
-      metadata: { 'soulbox.build': b.buildID, 'soulbox.template': spec.name },
+      metadata: { 'soulbox.build': b.buildID, 'soulbox.template': displayName },
     });
+    // From here the build sandbox itself counts against the tenant's quotas.
+    spec.quotaHold?.commit(rec.id);
     sandboxId = rec.id;
     const envd = d.runtime.envdEndpoint(rec.id, 'api');
     log('info', `build sandbox ${rec.id} started`);
@@ -262,6 +286,9 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
     const config: TemplateConfig = { envVars: env, user: finalUser, workdir };
     const meta = {
       name: spec.name,
+      // Who owns it and what they call it (the store holds the authority: template-catalog.ts).
+      alias: displayName,
+      tenantId: b.tenantId,
       hash,
       builtAt: new Date().toISOString(),
       sizeBytes,
@@ -287,7 +314,7 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
     await removeOlderBuilds(d, spec.name, hash);
     log(
       'info',
-      `template ${spec.name} built in ${Math.round((Date.now() - started) / 1000)} s (${Math.round(sizeBytes / 2 ** 20)} MiB)`,
+      `template ${displayName} built in ${Math.round((Date.now() - started) / 1000)} s (${Math.round(sizeBytes / 2 ** 20)} MiB)`,
     );
     d.registry.finish(b, 'ready');
   } catch (err) {
@@ -297,6 +324,7 @@ export async function runBuild(d: BuildRunnerDeps, b: BuildRecord, spec: BuildSp
     d.registry.finish(b, 'error', { message, ...(step ? { step } : {}) });
     d.logger.warn('template build failed', { template: spec.name, buildId: b.buildID, err });
   } finally {
+    spec.quotaHold?.release();
     if (sandboxId) await d.sandboxes.kill(sandboxId).catch(() => {});
     if (workDir)
       await removeTree(workDir).catch((err: unknown) =>

@@ -14,7 +14,16 @@ export type TemplateStepWire = z.infer<typeof templateStepSchema>;
 /** One step of a Dockerfile-subset build, validated. */
 export type BuildStep =
   | { type: 'RUN'; command: string; argv?: string[]; user?: string }
-  | { type: 'COPY'; src: string; dest: string; owner?: string; mode?: string; filesHash: string }
+  | {
+      type: 'COPY';
+      src: string;
+      dest: string;
+      owner?: string;
+      mode?: string;
+      filesHash: string;
+      /** The source as the client wrote it, when normalising changed it (E2B hashes it as written). */
+      srcAsWritten?: string;
+    }
   | { type: 'ENV'; vars: [string, string][] }
   | { type: 'WORKDIR'; path: string }
   | { type: 'USER'; user: string };
@@ -66,6 +75,7 @@ export function parseSteps(steps: readonly TemplateStepWire[]): BuildStep[] {
         return {
           type: 'COPY',
           src: norm,
+          ...(norm !== src ? { srcAsWritten: src } : {}),
           dest,
           filesHash: s.filesHash,
           ...(owner ? { owner } : {}),

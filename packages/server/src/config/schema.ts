@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { isIpv4Cidr } from '../network/ipv4-range.js';
 import {
   auditSchema,
   authSchema,
@@ -117,6 +118,16 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/)
         .default('10.250.0.0/16'),
+      /**
+       * IPv4 addresses/CIDRs inside the ranges sandboxes never reach by default (cloud
+       * metadata 169.254.0.0/16, RFC 1918, 100.64.0.0/10, loopback, multicast, reserved) that
+       * they may reach after all, e.g. an internal package mirror. A sandbox's own
+       * `network.allowOut` cannot reopen those ranges; this can. @default []
+       */
+      egressAllow: z
+        .array(z.string().refine(isIpv4Cidr, 'must be an IPv4 address or CIDR, e.g. 10.20.0.0/16'))
+        .max(256)
+        .default([]),
     })
     .prefault({}),
   disk: z

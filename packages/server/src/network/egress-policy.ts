@@ -1,32 +1,44 @@
 import { SoulBoxError } from '../errors/index.js';
 import { run } from '../util/exec.js';
+import { isReachableAllowEntry } from './egress-guard.js';
+import { isIpv4Cidr } from './ipv4-range.js';
 
-/** Outbound rules of one sandbox (E2B's `network.allowOut` / `denyOut`); allow wins over deny. */
+/**
+ * Outbound rules of one sandbox (E2B's `network.allowOut` / `denyOut`); allow wins over deny.
+ * Both apply only to destinations the egress guard lets through (egress-guard.ts).
+ */
 export interface EgressPolicy {
   allowOut: string[];
   denyOut: string[];
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/([0-9]|[12]\d|3[0-2]))?$/;
-
 /**
  * Checks rule entries: IPv4 addresses and CIDRs. Domain rules need a DNS- or SNI-aware proxy,
- * which SoulBox does not have yet, so they are refused rather than silently ignored.
+ * which SoulBox does not have yet, so they are refused rather than silently ignored; so is an
+ * allowOut entry wholly inside the ranges denied by default that `reopened` (the operator's
+ * `network.egressAllow`) does not touch, since it could never take effect.
  */
-export function validateEgressPolicy(p: EgressPolicy): EgressPolicy {
+export function validateEgressPolicy(p: EgressPolicy, reopened: readonly string[] = []): EgressPolicy {
   for (const [field, list] of [
     ['network.allowOut', p.allowOut],
     ['network.denyOut', p.denyOut],
   ] as const) {
     if (list.length > 256) throw new SoulBoxError('INVALID_ARGUMENT', `${field}: at most 256 entries`);
     for (const e of list) {
-      if (!IPV4.test(e)) {
+      if (!isIpv4Cidr(e)) {
         throw new SoulBoxError(
           'INVALID_ARGUMENT',
           `${field}: '${e}' is not an IPv4 address or CIDR (domain rules are not supported)`,
         );
       }
     }
+  }
+  for (const e of p.allowOut) {
+    if (!isReachableAllowEntry(e, reopened))
+      throw new SoulBoxError(
+        'INVALID_ARGUMENT',
+        `network.allowOut: '${e}' is a metadata, private or reserved address, which sandboxes never reach unless the operator allows it (setting network.egressAllow)`,
+      );
   }
   return p;
 }

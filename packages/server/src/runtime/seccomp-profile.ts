@@ -41,8 +41,8 @@ function words(text: string): readonly string[] {
 
 /**
  * Always allowed, by theme. The `*32`, `*64`, `*_time64` and old-ABI names are the same
- * calls on the 32-bit ABIs the filter also covers (x86 and x32 under x86_64, arm under
- * aarch64); a name that does not exist on an architecture is skipped for it.
+ * calls on the 32-bit ABI a filter may also cover (arm under aarch64); a name that does not
+ * exist on an architecture is skipped for it.
  */
 const ALWAYS_ALLOWED = {
   processes: words(`
@@ -130,12 +130,12 @@ const ALWAYS_ALLOWED = {
     shmget shmat shmdt shmctl mq_open mq_unlink mq_timedsend mq_timedsend_time64
     mq_timedreceive mq_timedreceive_time64 mq_notify mq_getsetattr
   `),
-  // socket(2) itself is allowed per address family, below. socketcall(2) (the 32-bit x86
-  // multiplexer) hides its arguments behind a pointer seccomp cannot read, so the family
-  // check does not reach it; Docker keeps it allowed because blocking it broke 32-bit
-  // programs (moby#52506).
+  // socket(2) itself is allowed per address family, below. SoulBox: socketcall(2), the old
+  // multiplexer, is not here (Docker allows it, moby#52506): its arguments sit behind a
+  // pointer seccomp cannot read, so it would create sockets of any family. See
+  // ARCH_PROFILES for why the 32-bit x86 ABI is not allowed at all.
   sockets: words(`
-    socketpair socketcall bind connect listen accept accept4 getsockname getpeername
+    socketpair bind connect listen accept accept4 getsockname getpeername
     getsockopt setsockopt send sendto sendmsg sendmmsg recv recvfrom recvmsg recvmmsg
     recvmmsg_time64 shutdown
   `),
@@ -143,7 +143,21 @@ const ALWAYS_ALLOWED = {
   randomness: words('getrandom'),
 } as const;
 
-/** Allowed on one host architecture (and its 32-bit companions) only. */
+/**
+ * Allowed on one host architecture (and the 32-bit companions listed with it) only.
+ *
+ * SoulBox: no 32-bit x86 (ia32) and no x32 ABI on x86_64 hosts, where Docker allows both.
+ * libseccomp (2.5.4, the one runc links) turns every socket(2) rule on an ABI that has the
+ * socketcall(2) multiplexer into "allow socketcall(SYS_SOCKET, …)" and drops the family
+ * condition, since the family sits behind socketcall's pointer (`x86_rule_add`, arch-x86.c);
+ * an extra deny rule for socketcall does not override it. Listing SCMP_ARCH_X86 would thus
+ * let a 32-bit program (or a 64-bit one executing `int 0x80`) open AF_VSOCK, AF_ALG or any
+ * other refused family. Unlisted ABIs hit libseccomp's bad-architecture action: the process
+ * is killed with SIGSYS at its first such syscall. 32-bit x86 binaries do not run in a
+ * sandbox (gVisor has the same rule). arm64's AArch32 has no multiplexer in libseccomp and
+ * is filtered like AArch64. ppc64le and s390x have socketcall natively, so there the family
+ * filter cannot be enforced this way (see docs/runtime.md); SoulBox is tested on x86_64.
+ */
 const ARCH_PROFILES: Readonly<
   Record<
     SeccompHostArch,
@@ -151,7 +165,7 @@ const ARCH_PROFILES: Readonly<
   >
 > = {
   x64: {
-    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    architectures: ['SCMP_ARCH_X86_64'],
     // arch_prctl sets the TLS base (every x86_64 program); modify_ldt is used by Wine/DOSEMU.
     syscalls: words('arch_prctl modify_ldt'),
   },
@@ -166,7 +180,8 @@ const ARCH_PROFILES: Readonly<
     syscalls: words('sync_file_range2 swapcontext'),
   },
   s390x: {
-    architectures: ['SCMP_ARCH_S390X', 'SCMP_ARCH_S390'],
+    // No 31-bit s390 ABI, for the same reason as no ia32 on x86_64.
+    architectures: ['SCMP_ARCH_S390X'],
     syscalls: words('s390_pci_mmio_read s390_pci_mmio_write s390_runtime_instr'),
   },
   riscv64: {

@@ -67,6 +67,8 @@ export interface SandboxManagerOptions {
   /** Host id ranges: each live sandbox gets its own. */
   uidRanges: UidRangePool;
   limits: SandboxLimits;
+  /** The operator's `network.egressAllow` (allowOut entries only it can make reachable). @default [] */
+  egressAllow?: readonly string[];
   admission: Admission;
   pool: WarmPoolConfig;
   logger: Logger;
@@ -460,7 +462,9 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       checkRange('memoryMB', req.memoryMiB, 64, L.maxMemoryMiB);
       checkRange('diskSizeMB', req.diskMiB, 64, L.maxDiskMiB);
       const egress =
-        req.networkMode === 'bridge' && hasEgressRules(req.egress) ? validateEgressPolicy(req.egress) : null;
+        req.networkMode === 'bridge' && hasEgressRules(req.egress)
+          ? validateEgressPolicy(req.egress, o.egressAllow)
+          : null;
       const t0 = performance.now();
       const template = await o.templates.ensure(req.templateId);
       const cpuCount = req.cpuCount ?? L.defaultCpuCount;

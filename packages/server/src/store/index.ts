@@ -7,6 +7,7 @@ export {
   type Store,
   type StoreOptions,
 } from './sqlite-store.js';
+export type { TemplateOwnerRecord, TemplateOwnerStore } from './template-owner-store.js';
 export type { TenantDetail, TenantQuotas, TenantStore } from './tenant-store.js';
 export type {
   NetworkMode,

@@ -126,4 +126,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sandboxes ADD COLUMN uid_base INTEGER;
   CREATE UNIQUE INDEX sandboxes_uid_base ON sandboxes(uid_base) WHERE state != 'killed';
   `,
+  `
+  -- Template ownership: every template name (alias) belongs to one tenant; two tenants may
+  -- each have one called the same. dir is its directory under the templates dir, which
+  -- sandbox records reference. Built-in recipes (base, code-interpreter-v1) have no row.
+  CREATE TABLE templates (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    name TEXT NOT NULL,
+    dir TEXT NOT NULL UNIQUE,
+    public INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT,
+    PRIMARY KEY (tenant_id, name)
+  );
+  CREATE INDEX templates_public ON templates(name) WHERE public = 1;
+  `,
 ];

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { type AuditStore, createAuditStore } from './audit-store.js';
 import { createIdentityStore, type IdentityStore } from './identity-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { createTemplateOwnerStore, type TemplateOwnerStore } from './template-owner-store.js';
 import { createTenantStore, type TenantStore } from './tenant-store.js';
 import type { SandboxRecord, SandboxState } from './types.js';
 import { createUsageStore, type UsageStore } from './usage-store.js';
@@ -90,6 +91,8 @@ export interface Store {
   readonly audit: AuditStore;
   /** Usage metering. */
   readonly usage: UsageStore;
+  /** Which tenant owns which template name. */
+  readonly templateOwners: TemplateOwnerStore;
   /** Runs `fn` in one IMMEDIATE transaction (check-and-write without a race). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -236,6 +239,7 @@ export function openStore(options: StoreOptions): Store {
     identities: createIdentityStore(db),
     audit: createAuditStore(db),
     usage: createUsageStore(db),
+    templateOwners: createTemplateOwnerStore(db),
     transaction: (fn) => db.transaction(fn).immediate(),
     close() {
       db.close();

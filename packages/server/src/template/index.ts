@@ -19,6 +19,14 @@ export {
   type TemplateProgressListener,
 } from './progress.js';
 export { RECIPES, type TemplateRecipe } from './recipe.js';
+export {
+  createTemplateCatalog,
+  isTemplateName,
+  type TemplateCatalog,
+  type TemplateCatalogOptions,
+  type TemplateRef,
+  templateNameOfDir,
+} from './template-catalog.js';
 export type { TemplateConfig } from './template-metadata.js';
 export {
   createTemplateStore,

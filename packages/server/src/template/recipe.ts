@@ -54,8 +54,11 @@ export interface ResolvedRecipe {
   readonly codeInterpreter: boolean;
 }
 
-/** Template names double as directory names: keep them plain. */
-export const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/**
+ * Template names double as directory names: keep them plain. Up to 80 characters: a
+ * non-operator tenant's template directory is its name (≤ 64) plus `__` and 10 hex digits.
+ */
+export const TEMPLATE_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,79}$/;
 
 /** The recipe called `name`, by its name or one of its aliases. */
 function findRecipe(name: string, recipes: readonly TemplateRecipe[]): TemplateRecipe | undefined {

@@ -1,10 +1,17 @@
 import type { CreateSandboxRequest, SandboxLimits } from '../sandbox/sandbox-manager.js';
 import type { SandboxRecord, TenantQuotas } from '../store/index.js';
-import type { QuotaLedger } from './quota-ledger.js';
+import type { QuotaHold, QuotaLedger } from './quota-ledger.js';
 import { quotaExceeded } from './quotas.js';
 
 /** How the sandbox API applies tenant quotas. */
 export interface SandboxQuotaGate {
+  /**
+   * Checks and reserves the quotas a create would use, synchronously (QUOTA_EXCEEDED names
+   * the limit). Template builds hold one for their build sandbox from the build's start.
+   */
+  reserve(req: CreateSandboxRequest): QuotaHold;
+  /** `timeoutS`, shortened to the tenant's maxLifetimeS (a build sandbox lives no longer). */
+  capTimeout(tenantId: string, timeoutS: number): number;
   /**
    * Runs `create` under the tenant's quotas: checked and reserved synchronously before it
    * starts, committed to the new sandbox or released when it fails.
@@ -31,15 +38,23 @@ export function createSandboxQuotaGate(o: {
     const max = o.quotasOf(rec.tenantId).maxLifetimeS;
     return max === undefined ? undefined : Date.parse(rec.startedAt) + max * 1000;
   };
+  const reserve = (req: CreateSandboxRequest): QuotaHold => {
+    const L = o.limits;
+    return o.ledger.reserve(req.tenantId, {
+      cpuCount: req.cpuCount ?? L.defaultCpuCount,
+      memoryMiB: req.memoryMiB ?? L.defaultMemoryMiB,
+      diskMiB: req.diskMiB ?? L.defaultDiskMiB,
+      timeoutS: req.timeoutS ?? L.defaultTimeoutS,
+    });
+  };
   return {
+    reserve,
+    capTimeout(tenantId, timeoutS) {
+      const max = o.quotasOf(tenantId).maxLifetimeS;
+      return max === undefined ? timeoutS : Math.min(timeoutS, max);
+    },
     async admitCreate(req, create) {
-      const L = o.limits;
-      const hold = o.ledger.reserve(req.tenantId, {
-        cpuCount: req.cpuCount ?? L.defaultCpuCount,
-        memoryMiB: req.memoryMiB ?? L.defaultMemoryMiB,
-        diskMiB: req.diskMiB ?? L.defaultDiskMiB,
-        timeoutS: req.timeoutS ?? L.defaultTimeoutS,
-      });
+      const hold = reserve(req);
       try {
         const rec = await create();
         hold.commit(rec.id);

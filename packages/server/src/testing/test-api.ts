@@ -4,7 +4,7 @@ import { createApi } from '../api/app.js';
 import type { TemplateBuilds } from '../build/index.js';
 import { createSandboxLogs } from '../logs/index.js';
 import { createServerMetrics, type ServerMetrics } from '../metrics/server-metrics.js';
-import type { TemplateStore } from '../template/index.js';
+import type { TemplateCatalog } from '../template/index.js';
 import { silentLogger } from '../util/logger.js';
 import type { GovernanceFixture } from './governance-fixture.js';
 
@@ -32,7 +32,7 @@ export function createTestApi(f: GovernanceFixture): Hono<ApiEnv> {
   return createApi({
     store: f.store,
     sandboxes: f.sandboxes,
-    templates: { known: () => false } as unknown as TemplateStore,
+    catalog: {} as unknown as TemplateCatalog,
     logger: silentLogger,
     metrics: inertServerMetrics(),
     logs: createSandboxLogs(),
