@@ -1,4 +1,13 @@
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,9 +19,10 @@ import type { Logger } from '../util/logger.js';
 import { type BuildRecord, createBuildRegistry } from './build-registry.js';
 import { type BuildResources, runBuild } from './build-runner.js';
 import type { BuildBase, BuildStep } from './build-steps.js';
+import { createUploadBudget, type UploadLimits } from './upload-budget.js';
 
-/** Largest uploaded COPY context. @default 4 GiB */
-export const MAX_UPLOAD_BYTES = 4 * 2 ** 30;
+/** A stored upload no build has used for this long is removed (and its tenant's share freed). */
+export const UPLOAD_TTL_MS = 3_600_000;
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const FILES_HASH = /^[A-Za-z0-9_-]{8,128}$/;
@@ -25,6 +35,8 @@ export interface TemplateBuildsOptions {
   uidShift: number;
   /** Upper bounds for a build sandbox's resources. */
   limits: { maxCpuCount: number; maxMemoryMiB: number; maxDiskMiB: number };
+  /** Per-upload and per-tenant bounds on COPY-context uploads. */
+  uploads: UploadLimits;
   logger: Logger;
 }
 
@@ -44,8 +56,11 @@ export interface TemplateBuilds {
   create(name: string, tenantId: string, resources: Partial<BuildResources>): BuildRecord;
   /** Whether a COPY context with this hash is already uploaded. */
   hasFiles(hash: string): boolean;
-  /** Stores an uploaded COPY context (a tar, optionally gzipped). */
-  saveFiles(hash: string, body: Readable): Promise<void>;
+  /**
+   * Stores an uploaded COPY context (a tar, optionally gzipped) for a tenant, within the
+   * `uploads` bounds (counted while it streams; `declaredBytes` is checked first).
+   */
+  saveFiles(hash: string, body: Readable, tenantId: string, declaredBytes?: number): Promise<void>;
   /** `POST /v2/templates/{id}/builds/{buildID}`: starts the build in the background. */
   start(
     templateID: string,
@@ -73,6 +88,27 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
   const uploadsDir = path.join(o.templates.dir, '.uploads');
   const resources = new Map<string, BuildResources>();
   const running = new Set<Promise<void>>();
+  const budget = createUploadBudget(o.uploads);
+  /** Drops stored uploads that no build used in time, and files an earlier run left behind. */
+  const expireUploads = () => {
+    for (const hash of budget.expire(UPLOAD_TTL_MS)) rmSync(path.join(uploadsDir, hash), { force: true });
+    let names: string[] = [];
+    try {
+      names = readdirSync(uploadsDir);
+    } catch {
+      return;
+    }
+    const cutoff = Date.now() - UPLOAD_TTL_MS;
+    for (const name of names) {
+      const file = path.join(uploadsDir, name);
+      try {
+        if (statSync(file).mtimeMs < cutoff && !running.size) rmSync(file, { force: true });
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  };
+  expireUploads();
 
   const clamp = (v: number | undefined, dflt: number, max: number) => Math.max(1, Math.min(v ?? dflt, max));
 
@@ -96,26 +132,27 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
       return b;
     },
     hasFiles: (hash) => FILES_HASH.test(hash) && existsSync(path.join(uploadsDir, hash)),
-    async saveFiles(hash, body) {
+    async saveFiles(hash, body, tenantId, declaredBytes) {
       if (!FILES_HASH.test(hash)) throw new SoulBoxError('INVALID_ARGUMENT', `invalid files hash '${hash}'`);
+      expireUploads();
+      const ticket = budget.begin(tenantId, hash, declaredBytes);
       mkdirSync(uploadsDir, { recursive: true, mode: 0o700 });
       const tmp = path.join(uploadsDir, `.${hash}.${process.pid}.${Date.now()}`);
-      let bytes = 0;
       try {
         await pipeline(
           body,
           async function* (source: AsyncIterable<Buffer>) {
             for await (const chunk of source) {
-              bytes += chunk.length;
-              if (bytes > MAX_UPLOAD_BYTES)
-                throw new SoulBoxError('PAYLOAD_TOO_LARGE', `build context over ${MAX_UPLOAD_BYTES} bytes`);
+              ticket.add(chunk.length);
               yield chunk;
             }
           },
           createWriteStream(tmp, { mode: 0o600 }),
         );
         renameSync(tmp, path.join(uploadsDir, hash));
+        ticket.commit();
       } finally {
+        ticket.abort();
         rmSync(tmp, { force: true });
       }
     },
@@ -125,6 +162,7 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
       if (b.status !== 'waiting')
         throw new SoulBoxError('SANDBOX_STATE_CONFLICT', `build ${buildID} was started already`);
       const res = resources.get(buildID)!;
+      for (const s of spec.steps) if (s.type === 'COPY') budget.pin(s.filesHash);
       const p = runBuild({ ...o, registry, uploadsDir }, b, {
         name: templateID,
         ...spec,
@@ -134,7 +172,10 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
         resources.delete(buildID);
         // Contexts are per build; a rebuild uploads again (hashes make that a no-op when cached).
         for (const s of spec.steps)
-          if (s.type === 'COPY') rmSync(path.join(uploadsDir, s.filesHash), { force: true });
+          if (s.type === 'COPY') {
+            rmSync(path.join(uploadsDir, s.filesHash), { force: true });
+            budget.release(s.filesHash);
+          }
         removeIfEmpty(uploadsDir);
       });
       running.add(p);

@@ -120,4 +120,9 @@ export const MIGRATIONS: readonly string[] = [
   -- The bootstrap admin key becomes the owner of the operator tenant.
   UPDATE api_keys SET role = 'owner' WHERE role = 'admin' AND name LIKE 'admin (%)';
   `,
+  `
+  -- Port access (isolation boundary): the traffic token of a sandbox created with
+  -- network.allowPublicTraffic = false; its non-envd ports answer only requests carrying it.
+  ALTER TABLE sandboxes ADD COLUMN traffic_token TEXT;
+  `,
 ];
