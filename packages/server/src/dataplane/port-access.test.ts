@@ -63,6 +63,7 @@ describe('port access', () => {
 
   it("lets the code interpreter's context routes (sent without X-Access-Token) follow the port rule", () => {
     for (const [method, path] of [
+      ['GET', '/health'],
       ['GET', '/contexts'],
       ['POST', '/contexts'],
       ['DELETE', '/contexts/ctx1'],

@@ -19,11 +19,13 @@ export type PortAccess = { ok: true } | { ok: false; status: number; body: unkno
 const ALLOWED: PortAccess = { ok: true };
 
 /**
- * The code interpreter's context routes, exactly as `@e2b/code-interpreter` calls them: it
- * sends no `X-Access-Token` there (only on `/execute`), so they fall under the traffic rule.
- * None of them runs code.
+ * The code interpreter's context routes, exactly as `@e2b/code-interpreter` calls them (it
+ * sends no `X-Access-Token` there, only on `/execute`), and its `GET /health`: they fall
+ * under the traffic rule. None of them runs code.
  */
 function isContextRoute(method: string, pathname: string): boolean {
+  // The interpreter's readiness probe runs no code either.
+  if (pathname === '/health') return method === 'GET';
   if (pathname === '/contexts') return method === 'GET' || method === 'POST';
   if (/^\/contexts\/[^/]+$/.test(pathname)) return method === 'DELETE';
   return /^\/contexts\/[^/]+\/restart$/.test(pathname) && method === 'POST';
