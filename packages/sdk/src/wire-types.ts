@@ -5,7 +5,10 @@ export interface SandboxWire {
   alias?: string;
   clientID: string;
   envdVersion: string;
+  /** Only for callers allowed `sandbox:execute` (and the creating request). */
   envdAccessToken?: string;
+  /** The sandbox's port token when it was created with private ports; else null. */
+  trafficAccessToken?: string | null;
   domain?: string | null;
 }
 

@@ -18,15 +18,21 @@ async function main(): Promise<void> {
   out.write(`\nSoulBox is running at ${server.url}\n\n`);
   if (server.tlsUrl) out.write(`  TLS listener: ${server.tlsUrl}\n\n`);
   for (const w of server.warnings) out.write(`  warning: ${w}\n`);
-  if (server.adminKey) {
-    out.write(
-      `  Admin API key: ${server.adminKey}${server.adminKeyFile ? `   (saved in ${server.adminKeyFile})` : ''}\n\n`,
-    );
-  }
+  // The key is shown once, when it is made: later starts name the file, so that it does not
+  // end up in every log of the server's output.
+  const generated = server.adminKeyCreated && server.adminKeyFile !== undefined;
+  if (generated) out.write(`  Admin API key: ${server.adminKey}   (saved in ${server.adminKeyFile})\n\n`);
+  else if (server.adminKeyFile)
+    out.write(`  Admin API key: in ${server.adminKeyFile} (shown only when it was made)\n\n`);
+  const keyHint = generated
+    ? server.adminKey
+    : server.adminKeyFile
+      ? `$(cat ${server.adminKeyFile})`
+      : '<your SOULBOX_ADMIN_KEY>';
   out.write('  Point the official E2B SDK at it:\n\n');
   out.write(`    export E2B_API_URL=${server.url}\n`);
   out.write(`    export E2B_SANDBOX_URL=${server.url}\n`);
-  out.write(`    export E2B_API_KEY=${server.adminKey ?? '<your key>'}\n\n`);
+  out.write(`    export E2B_API_KEY=${keyHint}\n\n`);
 
   let stopping = false;
   const stop = (signal: string) => {

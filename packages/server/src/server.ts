@@ -11,6 +11,7 @@ import { createDataPlaneGuard } from './authz/data-plane-guard.js';
 import { createTemplateBuilds } from './build/index.js';
 import type { Config } from './config/index.js';
 import { createDataPlane } from './dataplane/data-plane.js';
+import { framingRefusal } from './dataplane/request-framing.js';
 import { SoulBoxError } from './errors/index.js';
 import { createGovernance, type Governance } from './governance.js';
 import { createSandboxLogs, wireSandboxLogs } from './logs/index.js';
@@ -46,6 +47,8 @@ export interface SoulBoxServer {
   readonly adminKey: string | undefined;
   /** Where a generated admin key was saved. */
   readonly adminKeyFile: string | undefined;
+  /** The admin key was made by this start (the only time it is shown to the operator). */
+  readonly adminKeyCreated: boolean;
   readonly sandboxes: SandboxManager;
   readonly runtime: SandboxRuntime;
   readonly templates: TemplateStore;
@@ -100,6 +103,10 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
   const warnings: string[] = [];
   const dataDir = path.resolve(config.dataDir);
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o711 });
+  // Traversable but not listable: runc sets up a sandbox (pivot_root into its rootfs, bind
+  // mounts of envd's runtime and its run dir) as the sandbox's mapped root, an unprivileged
+  // host uid, which must pass through here. Everything secret below is 0600 / 0700.
+  fs.chmodSync(dataDir, 0o711);
   const templatesDir = path.resolve(config.templatesDir ?? path.join(dataDir, 'templates'));
   const sandboxesDir = path.join(dataDir, 'sandboxes');
 
@@ -211,6 +218,11 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       catalog: templateCatalog,
       quotas: governance.quotaGate,
       limits: config.sandbox,
+      uploads: {
+        maxFileBytes: config.uploads.maxFileMiB * 2 ** 20,
+        maxPerTenant: config.uploads.maxPerTenant,
+        maxTenantBytes: config.uploads.maxTenantMiB * 2 ** 20,
+      },
       logger,
     });
     await sandboxes.reconcile();
@@ -232,6 +244,7 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       logs,
       builds,
       governance,
+      createPolicy: config.sandbox,
     });
     const dataPlane = createDataPlane({
       sandboxes,
@@ -270,10 +283,19 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       if (target) dataPlane.handleUpgrade(req, socket, head, target);
       else socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
     });
-    server.on('clientError', (_err, socket) => {
-      if (socket.writable)
-        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      else socket.destroy();
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      // Node's parser refuses ambiguous framing itself (Content-Length with Transfer-Encoding,
+      // duplicate lengths, unknown codings); say so with the data plane's stable code.
+      const body = /CONTENT_LENGTH|TRANSFER_ENCODING|CHUNK/.test(err.code ?? '')
+        ? JSON.stringify(framingRefusal(`malformed framing (${err.code})`))
+        : '';
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nconnection: close\r\n${body ? 'content-type: application/json\r\n' : ''}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -294,6 +316,7 @@ export async function startServer(config: Config, opts: StartServerOptions = {})
       port,
       adminKey: admin.key,
       adminKeyFile: admin.file,
+      adminKeyCreated: admin.created,
       sandboxes,
       runtime,
       templates,

@@ -7,6 +7,7 @@ interface Opts {
   metadata?: string[];
   env?: string[];
   internet: boolean;
+  publicTraffic?: boolean;
   cpu?: number;
   memory?: number;
 }
@@ -21,6 +22,7 @@ export function registerSandboxCreate(parent: Command, io: CliIo): void {
     .option('-m, --metadata <key=value>', 'metadata (repeatable)', collect)
     .option('-e, --env <key=value>', 'environment variable for every process (repeatable)', collect)
     .option('--no-internet', 'no outbound network (loopback only)')
+    .option('--no-public-traffic', "ports answer only requests with the sandbox's traffic token")
     .option('--cpu <count>', 'CPU cores', positiveInt('--cpu'))
     .option('--memory <MiB>', 'memory limit in MiB', positiveInt('--memory'))
     .action(async (o: Opts, c: Command) => {
@@ -31,10 +33,13 @@ export function registerSandboxCreate(parent: Command, io: CliIo): void {
         metadata: parseKeyValues(o.metadata, '--metadata'),
         envVars: parseKeyValues(o.env, '--env'),
         allowInternetAccess: o.internet,
+        ...(o.publicTraffic === false ? { allowPublicTraffic: false } : {}),
         cpuCount: o.cpu,
         memoryMiB: o.memory,
       });
-      if (ctx.json) ctx.printJson({ sandboxId: sbx.sandboxId, templateId: sbx.templateId });
+      // The traffic token is what a port client needs; it goes to the caller who made the sandbox.
+      const traffic = sbx.trafficAccessToken ? { trafficAccessToken: sbx.trafficAccessToken } : {};
+      if (ctx.json) ctx.printJson({ sandboxId: sbx.sandboxId, templateId: sbx.templateId, ...traffic });
       else ctx.print(sbx.sandboxId);
     });
   example(cmd, 'soulbox sandbox create --template base --timeout 600', 'id=$(soulbox sandbox create)');

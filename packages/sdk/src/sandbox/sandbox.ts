@@ -5,13 +5,22 @@ import { createEnvdConnection } from '../envd/envd-connection.js';
 import { type CopyOptions, downloadPath, uploadPath } from '../files/copy.js';
 import { Files } from '../files/files.js';
 import type { SandboxInfo, SandboxWire } from '../wire-types.js';
+import { withoutTokens } from './sandbox-info.js';
 
 /** A handle to one sandbox: commands, terminals, files and lifecycle. */
 export class Sandbox {
   readonly sandboxId: string;
   readonly templateId: string;
-  /** Token for the sandbox's envd; sent as `X-Access-Token` on data-plane calls. */
+  /**
+   * Token for the sandbox's envd; sent as `X-Access-Token` on data-plane calls. Only callers
+   * allowed `sandbox:execute` get it: for others commands and files answer 401.
+   */
   readonly envdAccessToken: string | undefined;
+  /**
+   * With private ports (`allowPublicTraffic: false`): the header `e2b-traffic-access-token`
+   * that requests to the sandbox's ports must carry.
+   */
+  readonly trafficAccessToken: string | undefined;
   readonly commands: Commands;
   readonly pty: Pty;
   readonly files: Files;
@@ -23,6 +32,7 @@ export class Sandbox {
     this.sandboxId = wire.sandboxID;
     this.templateId = wire.templateID;
     this.envdAccessToken = wire.envdAccessToken;
+    this.trafficAccessToken = wire.trafficAccessToken ?? undefined;
     const envd = createEnvdConnection(api.connection.sandboxUrl, this.sandboxId, wire.envdAccessToken);
     this.commands = new Commands(envd);
     this.pty = new Pty(envd);
@@ -40,7 +50,7 @@ export class Sandbox {
   }
 
   info(): Promise<SandboxInfo> {
-    return this.api.json<SandboxInfo>('GET', `/sandboxes/${this.sandboxId}`);
+    return this.api.json<SandboxInfo>('GET', `/sandboxes/${this.sandboxId}`).then(withoutTokens);
   }
 
   async kill(): Promise<void> {

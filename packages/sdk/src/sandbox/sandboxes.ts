@@ -1,6 +1,7 @@
 import type { ApiClient } from '../api-client.js';
 import type { SandboxInfo, SandboxWire } from '../wire-types.js';
 import { Sandbox } from './sandbox.js';
+import { withoutTokens } from './sandbox-info.js';
 
 /** Options of {@link Sandboxes.create}. */
 export interface CreateSandboxOptions {
@@ -12,6 +13,11 @@ export interface CreateSandboxOptions {
   envVars?: Record<string, string>;
   /** false = loopback only. @default true */
   allowInternetAccess?: boolean;
+  /**
+   * false = the sandbox's ports answer only requests with its traffic token
+   * (`sandbox.trafficAccessToken`, header `e2b-traffic-access-token`). @default the server's
+   */
+  allowPublicTraffic?: boolean;
   cpuCount?: number;
   memoryMiB?: number;
   diskMiB?: number;
@@ -39,6 +45,9 @@ export class Sandboxes {
       ...(o.metadata ? { metadata: o.metadata } : {}),
       ...(o.envVars ? { envVars: o.envVars } : {}),
       ...(o.allowInternetAccess === false ? { allow_internet_access: false } : {}),
+      ...(o.allowPublicTraffic !== undefined
+        ? { network: { allowPublicTraffic: o.allowPublicTraffic } }
+        : {}),
       ...(o.cpuCount !== undefined ? { cpuCount: o.cpuCount } : {}),
       ...(o.memoryMiB !== undefined ? { memoryMB: o.memoryMiB } : {}),
       ...(o.diskMiB !== undefined ? { diskSizeMB: o.diskMiB } : {}),
@@ -94,7 +103,7 @@ export class Sandboxes {
   }
 
   info(sandboxId: string, o: { signal?: AbortSignal } = {}): Promise<SandboxInfo> {
-    return this.api.json<SandboxInfo>('GET', `/sandboxes/${enc(sandboxId)}`, o);
+    return this.api.json<SandboxInfo>('GET', `/sandboxes/${enc(sandboxId)}`, o).then(withoutTokens);
   }
 
   async kill(sandboxId: string, o: { signal?: AbortSignal } = {}): Promise<void> {

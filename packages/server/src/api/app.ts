@@ -13,10 +13,11 @@ import type { TemplateCatalog } from '../template/index.js';
 import type { Logger } from '../util/logger.js';
 import { createAdminRoutes } from './admin-routes.js';
 import type { ApiEnv } from './api-env.js';
+import { bodyLimits } from './body-limits.js';
 import { governanceMiddleware } from './governance-middleware.js';
 import { errorBody } from './http-helpers.js';
 import { createLogRoutes } from './log-routes.js';
-import { createSandboxRoutes } from './sandbox-routes.js';
+import { createSandboxRoutes, type SandboxCreatePolicy } from './sandbox-routes.js';
 import { createTemplateRoutes } from './template-routes.js';
 
 /** Dependencies of the REST API. */
@@ -36,6 +37,8 @@ export interface ApiDeps {
   unauthenticatedAs?: Identity;
   logs: SandboxLogs;
   builds: TemplateBuilds;
+  /** What creates may ask for (`sandbox.allowInsecure`, `sandbox.defaultAllowPublicTraffic`). */
+  createPolicy?: SandboxCreatePolicy;
 }
 
 /** The control-plane REST API (E2B-compatible). */
@@ -59,6 +62,9 @@ export function createApi(d: ApiDeps): Hono<ApiEnv> {
     c.set('requestId', c.req.header('x-request-id') ?? randomUUID());
     await next();
     c.header('X-Request-Id', c.var.requestId);
+    // A refused request whose body was not read to the end (too large, unauthenticated, ...):
+    // close the connection after the answer instead of reading the rest only to drop it.
+    if (c.res.status >= 400 && c.env?.incoming && !c.env.incoming.complete) c.header('Connection', 'close');
     // The matched route pattern, never the raw path: ids would explode the label set.
     d.metrics.observeRequest(c.req.method, c.req.routePath, c.res.status, (performance.now() - t0) / 1000);
   });
@@ -82,13 +88,21 @@ export function createApi(d: ApiDeps): Hono<ApiEnv> {
       : governanceMiddleware({ governance: d.governance, unruled: unruledMatcher, logger: d.logger }),
   );
 
+  // After authentication, so that only callers the API knows make it read any body.
+  app.use('*', bodyLimits());
+
   app.get('/metrics', async (c) => {
     c.header('Content-Type', d.metrics.registry.contentType);
     return c.body(await d.metrics.registry.metrics());
   });
   app.route(
     '/',
-    createSandboxRoutes({ sandboxes: d.sandboxes, catalog: d.catalog, quotas: d.governance.quotaGate }),
+    createSandboxRoutes({
+      sandboxes: d.sandboxes,
+      catalog: d.catalog,
+      quotas: d.governance.quotaGate,
+      policy: d.createPolicy,
+    }),
   );
   app.route('/admin', createAdminRoutes(d.governance));
   app.route('/', createLogRoutes({ sandboxes: d.sandboxes, logs: d.logs }));

@@ -21,6 +21,7 @@ export const newSandboxSchema = z.looseObject({
     .looseObject({
       allowOut: z.array(z.string()).optional(),
       denyOut: z.array(z.string()).optional(),
+      allowPublicTraffic: z.boolean().optional(),
     })
     .nullish(),
   cpuCount: z.number().int().optional(),

@@ -15,7 +15,14 @@ import {
   resumeSchema,
   timeoutSchema,
 } from './request-schemas.js';
-import { toListedSandboxWire, toMetricWire, toSandboxDetailWire, toSandboxWire } from './wire.js';
+import {
+  CREATOR_GRANT,
+  tokenGrant,
+  toListedSandboxWire,
+  toMetricWire,
+  toSandboxDetailWire,
+  toSandboxWire,
+} from './wire.js';
 
 /** Dependencies of the sandbox routes. */
 export interface SandboxRoutesDeps {
@@ -24,6 +31,30 @@ export interface SandboxRoutesDeps {
   catalog: TemplateCatalog;
   /** Tenant quotas on create, timeout and connect. */
   quotas?: SandboxQuotaGate;
+  /** The operator's rules for what a create may ask (`sandbox.*` settings). @default both true */
+  policy?: SandboxCreatePolicy;
+}
+
+/** What creates may ask for, from the `sandbox` settings. */
+export interface SandboxCreatePolicy {
+  /** `secure: false` is allowed. */
+  allowInsecure: boolean;
+  /** `network.allowPublicTraffic` when a create does not say. */
+  defaultAllowPublicTraffic: boolean;
+}
+
+/**
+ * Secure unless the body says `secure: false` (v1 only: NewSandboxV2 is always secured), and
+ * that only where the operator allows it.
+ */
+function secureOf(body: NewSandboxBody, v2: boolean, policy: SandboxCreatePolicy): boolean {
+  if (v2 || body.secure !== false) return true;
+  if (!policy.allowInsecure)
+    throw new SoulBoxError(
+      'INSECURE_SANDBOX_REFUSED',
+      'this server does not allow secure: false sandboxes (setting sandbox.allowInsecure); leave secure out or set it to true',
+    );
+  return false;
 }
 
 /**
@@ -44,6 +75,8 @@ function matchesMetadata(r: SandboxRecord, filter: Record<string, string>): bool
 /** The E2B-compatible sandbox endpoints (spec §2.2). Thin: validate, call the manager, map. */
 export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
+  const policy = d.policy ?? { allowInsecure: true, defaultAllowPublicTraffic: true };
+  const grantOf = (c: { var: ApiEnv['Variables'] }) => tokenGrant(c.var.identity.permissions);
 
   const create = (v2: boolean) =>
     app.post(v2 ? '/v2/sandboxes' : '/sandboxes', async (c) => {
@@ -61,8 +94,8 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
         timeoutS: body.timeout,
         metadata: body.metadata ?? undefined,
         envVars: body.envVars ?? undefined,
-        // NewSandboxV2 is always secured; v1 follows `secure`.
-        secure: v2 ? true : (body.secure ?? false),
+        secure: secureOf(body, v2, policy),
+        allowPublicTraffic: body.network?.allowPublicTraffic ?? policy.defaultAllowPublicTraffic,
         ...networkOf(body),
         autoPause: body.autoPause ?? false,
         cpuCount: body.cpuCount,
@@ -73,7 +106,7 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
       const rec = await (d.quotas
         ? d.quotas.admitCreate(req, () => d.sandboxes.create(req))
         : d.sandboxes.create(req));
-      return c.json(toSandboxWire(rec), 201);
+      return c.json(toSandboxWire(rec, CREATOR_GRANT), 201);
     });
   create(false);
   create(true);
@@ -119,10 +152,10 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
 
   // `/v2/sandboxes/{id}` is accepted as an alias of the v1 path.
   app.get('/v2/sandboxes/:id', (c) =>
-    c.json(toSandboxDetailWire(d.sandboxes.get(c.req.param('id'), c.var.identity.tenantId))),
+    c.json(toSandboxDetailWire(d.sandboxes.get(c.req.param('id'), c.var.identity.tenantId), grantOf(c))),
   );
   app.get('/sandboxes/:id', (c) =>
-    c.json(toSandboxDetailWire(d.sandboxes.get(c.req.param('id'), c.var.identity.tenantId))),
+    c.json(toSandboxDetailWire(d.sandboxes.get(c.req.param('id'), c.var.identity.tenantId), grantOf(c))),
   );
 
   app.delete('/sandboxes/:id', async (c) => {
@@ -150,7 +183,7 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
         ? d.quotas.connectTimeout(d.sandboxes.get(id, c.var.identity.tenantId), body.timeout)
         : body.timeout;
       const { record, resumed } = await d.sandboxes.connect(id, timeout, c.var.identity.tenantId);
-      return c.json(toSandboxWire(record), resumed ? 201 : 200);
+      return c.json(toSandboxWire(record, grantOf(c)), resumed ? 201 : 200);
     });
   connect('/sandboxes/:id/connect');
   connect('/v2/sandboxes/:id/connect');
@@ -164,7 +197,7 @@ export function createSandboxRoutes(d: SandboxRoutesDeps): Hono<ApiEnv> {
       throw new SoulBoxError('SANDBOX_STATE_CONFLICT', `Sandbox "${id}" is already running`);
     const timeout = d.quotas ? d.quotas.connectTimeout(rec, body.timeout) : body.timeout;
     const { record } = await d.sandboxes.connect(id, timeout, c.var.identity.tenantId);
-    return c.json(toSandboxWire(record), 201);
+    return c.json(toSandboxWire(record, grantOf(c)), 201);
   });
 
   app.get('/sandboxes/:id/metrics', (c) => {

@@ -131,11 +131,14 @@ export function createTemplateRoutes(d: TemplateRoutesDeps): Hono<ApiEnv> {
   app.put('/templates/:id/files/:hash', async (c) => {
     const body = c.req.raw.body;
     if (!body) throw new SoulBoxError('INVALID_ARGUMENT', 'empty upload');
+    const declared = c.req.header('content-length');
+    // Streamed to disk and counted on the way (not buffered): see `uploads.*`.
     await d.builds.saveFiles(
       c.var.identity.tenantId,
       c.req.param('id'),
       c.req.param('hash'),
       Readable.fromWeb(body as import('node:stream/web').ReadableStream),
+      declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined,
     );
     return c.body(null, 201, { 'Content-Length': '0' });
   });

@@ -1,3 +1,4 @@
+import type { PermissionSet } from '../authz/permissions.js';
 import type { SandboxSample } from '../sandbox/metrics-sampler.js';
 import type { SandboxRecord } from '../store/index.js';
 import { templateNameOfDir } from '../template/template-catalog.js';
@@ -8,8 +9,29 @@ import { templateNameOfDir } from '../template/template-catalog.js';
  */
 export const ENVD_VERSION = '0.6.4';
 
+/** Which of a sandbox's tokens an answer may carry. */
+export interface TokenGrant {
+  /** `envdAccessToken`: runs commands, reads and writes files. */
+  envd: boolean;
+  /** `trafficAccessToken`: reaches the sandbox's private ports. */
+  traffic: boolean;
+}
+
+/** The creating request gets both tokens, whatever else its credential may do. */
+export const CREATOR_GRANT: TokenGrant = { envd: true, traffic: true };
+
+/**
+ * The tokens a caller may see: the envd token is command execution, so it goes only to
+ * `sandbox:execute`; the traffic token opens ports, which is `sandbox:connect` (or execute).
+ * A viewer gets neither, in list, get and connect alike.
+ */
+export function tokenGrant(permissions: PermissionSet): TokenGrant {
+  const envd = permissions.has('sandbox:execute');
+  return { envd, traffic: envd || permissions.has('sandbox:connect') };
+}
+
 /** E2B's `Sandbox` (create / connect / resume answer). */
-export function toSandboxWire(r: SandboxRecord) {
+export function toSandboxWire(r: SandboxRecord, grant: TokenGrant) {
   return {
     sandboxID: r.id,
     // Records hold the template's directory; tenants know their templates by name.
@@ -17,8 +39,8 @@ export function toSandboxWire(r: SandboxRecord) {
     alias: templateNameOfDir(r.templateId),
     clientID: 'soulbox',
     envdVersion: ENVD_VERSION,
-    ...(r.accessToken ? { envdAccessToken: r.accessToken } : {}),
-    trafficAccessToken: null,
+    ...(grant.envd && r.accessToken ? { envdAccessToken: r.accessToken } : {}),
+    trafficAccessToken: grant.traffic && r.trafficToken ? r.trafficToken : null,
     domain: null,
   };
 }
@@ -41,14 +63,18 @@ export function toListedSandboxWire(r: SandboxRecord) {
   };
 }
 
-/** E2B's `SandboxDetail`. */
-export function toSandboxDetailWire(r: SandboxRecord) {
+/** E2B's `SandboxDetail` (SDK 2.0–2.5 connect reads `envdAccessToken` from here). */
+export function toSandboxDetailWire(r: SandboxRecord, grant: TokenGrant) {
   return {
     ...toListedSandboxWire(r),
-    ...(r.accessToken ? { envdAccessToken: r.accessToken } : {}),
+    ...(grant.envd && r.accessToken ? { envdAccessToken: r.accessToken } : {}),
+    ...(grant.traffic && r.trafficToken ? { trafficAccessToken: r.trafficToken } : {}),
     domain: null,
     allowInternetAccess: r.networkMode === 'bridge',
-    ...(r.egress ? { network: { allowOut: r.egress.allowOut, denyOut: r.egress.denyOut } } : {}),
+    network: {
+      ...(r.egress ? { allowOut: r.egress.allowOut, denyOut: r.egress.denyOut } : {}),
+      allowPublicTraffic: r.trafficToken === null,
+    },
     lifecycle: { autoResume: false, onTimeout: r.autoPause ? 'pause' : 'kill' },
   };
 }

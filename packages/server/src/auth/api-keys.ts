@@ -115,6 +115,8 @@ export function bootstrapAdminKey(store: Store, dataDir: string, configured?: st
     return { key: configured, created };
   }
   if (fs.existsSync(file)) {
+    // Owner-only, also when an older install or an operator left it readable.
+    fs.chmodSync(file, 0o600);
     const key = fs.readFileSync(file, 'utf8').trim();
     if (!store.identities.findKeyByHash(hashApiKey(key)))
       addApiKey(store, key, { role: BOOTSTRAP_ROLE, name: 'admin (generated)' });
@@ -122,6 +124,6 @@ export function bootstrapAdminKey(store: Store, dataDir: string, configured?: st
   }
   const key = generateApiKey();
   addApiKey(store, key, { role: BOOTSTRAP_ROLE, name: 'admin (generated)' });
-  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
   return { key, file, created: true };
 }

@@ -62,6 +62,12 @@ export interface Authenticator {
   authenticate(c: Credentials): Promise<Identity>;
   /** Resolves a principal's roles into permissions (used by every method, and by tests). */
   resolve(p: Principal): Identity;
+  /**
+   * Whether a bearer token is SoulBox's: it names an issuer SoulBox trusts, or it verifies
+   * against SoulBox's keys. Any other bearer token belongs to someone else (an app inside a
+   * sandbox, reached through a port) and is neither used nor removed by the data plane.
+   */
+  ownsBearer(token: string): Promise<boolean>;
 }
 
 function failureOf(err: unknown, method: AuthFailureDetails['method']): AuthFailureDetails {
@@ -125,6 +131,16 @@ export function createAuthenticator(o: AuthenticatorOptions): Authenticator {
 
   return {
     resolve,
+    async ownsBearer(token) {
+      if (!o.jwt.enabled) return false;
+      if (o.jwt.namesTrustedIssuer(token)) return true;
+      try {
+        await o.jwt.verify(token);
+        return true;
+      } catch {
+        return false;
+      }
+    },
     async authenticate(c) {
       const failures: AuthFailureDetails[] = [];
       const peer = c.transport.peer;

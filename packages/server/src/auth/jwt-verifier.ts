@@ -67,6 +67,11 @@ export interface JwtVerifier {
   readonly enabled: boolean;
   /** Throws UNAUTHENTICATED with {@link AuthFailureDetails} as details. */
   verify(token: string): Promise<VerifiedJwt>;
+  /**
+   * Whether the token names an issuer SoulBox trusts (`auth.jwt.issuer` or an OIDC issuer),
+   * valid or not: such a token was meant for SoulBox. No signature is checked.
+   */
+  namesTrustedIssuer(token: string): boolean;
 }
 
 function refuse(reason: string, hint?: string, cause?: unknown): never {
@@ -186,6 +191,15 @@ export function createJwtVerifier(o: JwtVerifierOptions): JwtVerifier {
 
   return {
     enabled: secrets.length > 0 || o.publicKeys.length > 0 || issuers.size > 0,
+    namesTrustedIssuer(token) {
+      let iss: unknown;
+      try {
+        iss = decodeJwt(token).iss;
+      } catch {
+        return false;
+      }
+      return typeof iss === 'string' && (issuers.has(iss) || (o.issuer !== undefined && iss === o.issuer));
+    },
     async verify(token) {
       const { payload, tenant } = await verifyWith(token);
       const subject = claimAt(payload, o.claims.user);

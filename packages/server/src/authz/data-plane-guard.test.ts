@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { SignJWT } from 'jose';
 import { addApiKey, generateApiKey } from '../auth/index.js';
 import { createGovernanceFixture, type GovernanceFixture } from '../testing/governance-fixture.js';
 import { silentLogger } from '../util/logger.js';
@@ -81,5 +82,60 @@ describe('data-plane guard', () => {
     assert.equal(events.filter((e) => e.action === 'file.read').length, 0, 'reads are not audited');
     const denied = f.governance.audit.query({ action: 'dataplane.denied', limit: 50 }).events;
     assert.ok(denied.some((e) => e.tenantId === 'tb' && e.actor === 'sandbox-token:sandboxb000000000001'));
+  });
+});
+
+describe("data-plane guard: an app's own Authorization", () => {
+  const SECRET = 'guard-test-secret-long-enough-0123456789abcdef';
+  let f: GovernanceFixture;
+  let guard: DataPlaneGuard;
+  const sign = (claims: Record<string, unknown>, secret = SECRET, iss?: string) => {
+    const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m');
+    if (iss) jwt.setIssuer(iss);
+    return jwt.sign(new TextEncoder().encode(secret));
+  };
+  before(() => {
+    f = createGovernanceFixture({ auth: { jwt: { hs256Secrets: [SECRET], issuer: 'soulbox-test' } } });
+    f.store.tenants.insert({ id: 'ta', name: 'ta', quotas: {}, createdAt: new Date().toISOString() });
+    f.addSandbox('sandboxa000000000002', 'ta', { accessToken: 'token-a' });
+    guard = createDataPlaneGuard({
+      store: f.store,
+      authenticator: f.governance.authenticator,
+      audit: f.governance.audit,
+      auditChanges: false,
+      requireClientCert: false,
+      logger: silentLogger,
+    });
+  });
+  after(() => f.close());
+  const sbx = { id: 'sandboxa000000000002', tenantId: 'ta', accessToken: 'token-a' };
+  const check = async (authorization: string, port: number) =>
+    (await guard.check(
+      { method: 'GET', url: '/', headers: { authorization }, socket: new Socket() },
+      sbx,
+      port,
+    )) as GuardVerdict;
+
+  it("passes a bearer token that is not SoulBox's through to the app, unused", async () => {
+    // Signed by someone else, for another issuer: the app's own token.
+    const appToken = await sign({ sub: 'app-user' }, 'another-secret-that-is-long-enough-000000', 'my-app');
+    assert.deepEqual(await check(`Bearer ${appToken}`, 8000), { ok: true, soulboxBearer: false });
+    assert.deepEqual(await check('Bearer opaque-app-token', 8000), { ok: true, soulboxBearer: false });
+    assert.deepEqual(await check('Basic dXNlcjpwdw==', 8000), { ok: true, soulboxBearer: false });
+  });
+
+  it("authenticates SoulBox's own bearer token on a port, and marks it for removal", async () => {
+    const own = await sign({ sub: 'dev', tenant: 'ta', roles: ['developer'] }, SECRET, 'soulbox-test');
+    assert.deepEqual(await check(`Bearer ${own}`, 8000), { ok: true, soulboxBearer: true });
+    // Naming SoulBox's issuer makes it SoulBox's even when it fails: refused, never forwarded.
+    const forged = await sign(
+      { sub: 'dev', tenant: 'ta' },
+      'forged-secret-that-is-long-enough-0000000',
+      'soulbox-test',
+    );
+    assert.equal(((await check(`Bearer ${forged}`, 8000)) as { status?: number }).status, 401);
+    // Another tenant's token: the sandbox "does not exist".
+    const other = await sign({ sub: 'x', tenant: 'default', roles: ['owner'] }, SECRET, 'soulbox-test');
+    assert.equal(((await check(`Bearer ${other}`, 8000)) as { status?: number }).status, 502);
   });
 });

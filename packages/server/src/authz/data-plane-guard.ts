@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { AuditLog } from '../audit/index.js';
 import {
   type Authenticator,
+  type Credentials,
   credentialsOf,
   hasCredentials,
   type Identity,
@@ -29,8 +30,13 @@ export interface GuardedSandbox {
   accessToken: string | null;
 }
 
-/** Go on, or answer with this status and body. */
-export type GuardVerdict = { ok: true } | { ok: false; status: number; body: unknown };
+/**
+ * Go on, or answer with this status and body. `soulboxBearer`: the request's bearer token is
+ * SoulBox's (the data plane removes it before anything reaches the sandbox).
+ */
+export type GuardVerdict =
+  | { ok: true; soulboxBearer: boolean }
+  | { ok: false; status: number; body: unknown };
 
 /**
  * Authorisation of data-plane requests on top of envd's own token check (which the data
@@ -40,7 +46,8 @@ export interface DataPlaneGuard {
   check(req: GuardedRequest, sandbox: GuardedSandbox, port: number): GuardVerdict | Promise<GuardVerdict>;
 }
 
-const OK: GuardVerdict = { ok: true };
+/** envd's port, as E2B numbers it. */
+const ENVD_PORT = 49983;
 
 /**
  * Creates the guard:
@@ -50,6 +57,9 @@ const OK: GuardVerdict = { ok: true };
  *   authenticated; another tenant's sandbox is "not found" and the route's permission
  *   (file read/write, exec, port connect) is checked, as on the REST API;
  * - changes (process starts and signals, file writes, moves, removals) are audited.
+ *
+ * On ports other than envd's, a bearer token counts as a credential only when it is SoulBox's
+ * ({@link Authenticator.ownsBearer}); any other is the app's own and passes through.
  */
 export function createDataPlaneGuard(o: {
   store: Store;
@@ -101,7 +111,7 @@ export function createDataPlaneGuard(o: {
         }
       }
 
-      const allowed = (actor: string): GuardVerdict => {
+      const allowed = (actor: string, soulboxBearer: boolean): GuardVerdict => {
         if (rule.action && o.auditChanges)
           o.audit.record({
             ...base,
@@ -111,64 +121,79 @@ export function createDataPlaneGuard(o: {
             result: 'success',
             metadata: meta,
           });
-        return OK;
+        return { ok: true, soulboxBearer };
       };
 
+      const authorise = (
+        creds: Credentials,
+        soulboxBearer: boolean,
+      ): GuardVerdict | Promise<GuardVerdict> => {
+        if (!hasCredentials(creds) && !(creds.transport.tls && o.requireClientCert)) {
+          const actor =
+            sbx.accessToken === null
+              ? 'anonymous'
+              : token !== undefined
+                ? `sandbox-token:${sbx.id}`
+                : url.searchParams.has('signature')
+                  ? `signed-url:${sbx.id}`
+                  : 'anonymous';
+          return allowed(actor, soulboxBearer);
+        }
+        return authenticated(creds, soulboxBearer);
+      };
+
+      const authenticated = (creds: Credentials, soulboxBearer: boolean): Promise<GuardVerdict> =>
+        o.authenticator.authenticate(creds).then(
+          (id: Identity): GuardVerdict => {
+            if (id.tenantId !== sbx.tenantId) {
+              o.audit.record({
+                ...base,
+                actor: id.actor,
+                tenantId: id.tenantId,
+                action: 'dataplane.denied',
+                result: 'not_found',
+                metadata: { ...meta, reason: "another tenant's sandbox", targetTenant: sbx.tenantId },
+              });
+              return notFound(sbx.id);
+            }
+            if (rule.permission && !id.permissions.has(rule.permission)) {
+              o.audit.record({
+                ...base,
+                actor: id.actor,
+                tenantId: id.tenantId,
+                action: 'authz.denied',
+                result: 'denied',
+                metadata: { ...meta, permission: rule.permission },
+              });
+              return {
+                ok: false,
+                status: 403,
+                body: { code: 403, message: `this credential lacks the permission ${rule.permission}` },
+              };
+            }
+            return allowed(id.actor, soulboxBearer);
+          },
+          (err: SoulBoxError): GuardVerdict => {
+            o.audit.record({
+              ...base,
+              actor: 'anonymous',
+              tenantId: sbx.tenantId,
+              action: 'auth.failure',
+              result: 'failure',
+              metadata: { ...meta, failures: err.details?.failures ?? [] },
+            });
+            o.logger.info('data-plane authentication failed', { sandboxId: sbx.id, message: err.message });
+            return { ok: false, status: 401, body: { code: 401, message: err.message } };
+          },
+        );
+
       const creds = credentialsOf((n) => header(req.headers, n), transportOf(req.socket));
-      if (!hasCredentials(creds) && !(creds.transport.tls && o.requireClientCert)) {
-        const actor =
-          sbx.accessToken === null
-            ? 'anonymous'
-            : token !== undefined
-              ? `sandbox-token:${sbx.id}`
-              : url.searchParams.has('signature')
-                ? `signed-url:${sbx.id}`
-                : 'anonymous';
-        return allowed(actor);
-      }
-      return o.authenticator.authenticate(creds).then(
-        (id: Identity): GuardVerdict => {
-          if (id.tenantId !== sbx.tenantId) {
-            o.audit.record({
-              ...base,
-              actor: id.actor,
-              tenantId: id.tenantId,
-              action: 'dataplane.denied',
-              result: 'not_found',
-              metadata: { ...meta, reason: "another tenant's sandbox", targetTenant: sbx.tenantId },
-            });
-            return notFound(sbx.id);
-          }
-          if (rule.permission && !id.permissions.has(rule.permission)) {
-            o.audit.record({
-              ...base,
-              actor: id.actor,
-              tenantId: id.tenantId,
-              action: 'authz.denied',
-              result: 'denied',
-              metadata: { ...meta, permission: rule.permission },
-            });
-            return {
-              ok: false,
-              status: 403,
-              body: { code: 403, message: `this credential lacks the permission ${rule.permission}` },
-            };
-          }
-          return allowed(id.actor);
-        },
-        (err: SoulBoxError): GuardVerdict => {
-          o.audit.record({
-            ...base,
-            actor: 'anonymous',
-            tenantId: sbx.tenantId,
-            action: 'auth.failure',
-            result: 'failure',
-            metadata: { ...meta, failures: err.details?.failures ?? [] },
-          });
-          o.logger.info('data-plane authentication failed', { sandboxId: sbx.id, message: err.message });
-          return { ok: false, status: 401, body: { code: 401, message: err.message } };
-        },
-      );
+      // envd reads no bearer token, so any there is meant for SoulBox; on an app's port only
+      // SoulBox's own counts, and another is the app's business.
+      if (creds.bearer === undefined || port === ENVD_PORT)
+        return authorise(creds, creds.bearer !== undefined);
+      const { bearer, ...rest } = creds;
+      return o.authenticator.ownsBearer(bearer).then((own) => authorise(own ? creds : rest, own));
     },
   };
 }

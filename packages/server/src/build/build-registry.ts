@@ -24,8 +24,10 @@ export interface BuildRecord {
   createdAt: string;
   finishedAt?: string;
   logs: BuildLogEntry[];
-  /** Lines dropped after {@link MAX_LOG_ENTRIES}. */
+  /** Lines dropped after {@link MAX_LOG_ENTRIES} or {@link MAX_LOG_CHARS}. */
   droppedLogs: number;
+  /** Characters of log kept so far. */
+  logChars: number;
   reason?: { message: string; step?: string };
   /** Hash of the result (its directory name) once ready. */
   hash?: string;
@@ -35,6 +37,17 @@ export interface BuildRecord {
 
 /** Log lines kept per build; more are counted, not stored (a build log must not grow without end). */
 export const MAX_LOG_ENTRIES = 20_000;
+/** Characters kept of one log line; the rest is cut (a step may print megabytes on one line). */
+export const MAX_LOG_LINE_CHARS = 4096;
+/** Characters of log kept per build in all; later lines are counted as dropped. */
+export const MAX_LOG_CHARS = 4 * 2 ** 20;
+
+/** A line cut to {@link MAX_LOG_LINE_CHARS}, saying so. */
+export function capLogLine(line: string): string {
+  return line.length <= MAX_LOG_LINE_CHARS
+    ? line
+    : `${line.slice(0, MAX_LOG_LINE_CHARS)} … [${line.length - MAX_LOG_LINE_CHARS} characters cut]`;
+}
 
 /** In-memory registry of builds; finished ones are forgotten after an hour (at most 64 kept). */
 export interface BuildRegistry {
@@ -67,6 +80,7 @@ export function createBuildRegistry(): BuildRegistry {
         createdAt: new Date().toISOString(),
         logs: [],
         droppedLogs: 0,
+        logChars: 0,
       };
       builds.set(b.buildID, b);
       return b;
@@ -77,11 +91,13 @@ export function createBuildRegistry(): BuildRegistry {
     },
     active: () => [...builds.values()].filter((b) => !b.finishedAt),
     log(b, level, message, step) {
-      if (b.logs.length >= MAX_LOG_ENTRIES) {
+      const line = capLogLine(message);
+      if (b.logs.length >= MAX_LOG_ENTRIES || b.logChars + line.length > MAX_LOG_CHARS) {
         b.droppedLogs++;
         return;
       }
-      b.logs.push({ timestamp: new Date().toISOString(), level, message, ...(step ? { step } : {}) });
+      b.logChars += line.length;
+      b.logs.push({ timestamp: new Date().toISOString(), level, message: line, ...(step ? { step } : {}) });
     },
     finish(b, status, reason) {
       b.status = status;

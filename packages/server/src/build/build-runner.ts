@@ -12,7 +12,7 @@ import type { QuotaHold } from '../tenancy/quota-ledger.js';
 import { run } from '../util/exec.js';
 import type { Logger } from '../util/logger.js';
 import type { BuildRecord, BuildRegistry } from './build-registry.js';
-import { type BuildBase, type BuildStep, expandEnv, resolveBase } from './build-steps.js';
+import { type BuildBase, type BuildStep, expandEnv } from './build-steps.js';
 import { runStep, uploadToSandbox } from './envd-steps.js';
 
 /**

@@ -4,6 +4,7 @@ import { createClient } from '@connectrpc/connect';
 import { Process } from '@soulbox/proto';
 import { type EnvdEndpoint, oneShotAgent } from '../runtime/envd-endpoint.js';
 import { envdTransport } from '../sandbox/envd-client.js';
+import { capLogLine, MAX_LOG_LINE_CHARS } from './build-registry.js';
 
 /** One process run in the build sandbox. */
 export interface StepProcess {
@@ -12,6 +13,33 @@ export interface StepProcess {
   envs: Record<string, string>;
   cwd: string;
   user: string;
+}
+
+/**
+ * Splits a process's output into lines for the build log. An unfinished line longer than
+ * {@link MAX_LOG_LINE_CHARS} is passed on cut and the rest of it skipped: a step that prints
+ * without newlines must not grow the server's memory.
+ */
+export function createLineSplitter(onLine: (stream: 'stdout' | 'stderr', line: string) => void) {
+  const partial = { stdout: '', stderr: '' };
+  const skipping = { stdout: false, stderr: false };
+  const feed = (stream: 'stdout' | 'stderr', text: string, flush: boolean) => {
+    const lines = (partial[stream] + text).split(/\r?\n|\r/);
+    partial[stream] = flush ? '' : (lines.pop() ?? '');
+    for (const [i, l] of lines.entries()) {
+      if (i === 0 && skipping[stream]) {
+        skipping[stream] = false;
+        continue;
+      }
+      if (l !== '' || !flush) onLine(stream, capLogLine(l));
+    }
+    if (partial[stream].length > MAX_LOG_LINE_CHARS) {
+      if (!skipping[stream]) onLine(stream, capLogLine(partial[stream]));
+      skipping[stream] = true;
+      partial[stream] = '';
+    }
+  };
+  return { feed };
 }
 
 /**
@@ -26,12 +54,7 @@ export async function runStep(
   signal: AbortSignal,
 ): Promise<{ exitCode: number; status: string }> {
   const client = createClient(Process, envdTransport(envd));
-  const partial = { stdout: '', stderr: '' };
-  const feed = (stream: 'stdout' | 'stderr', text: string, flush: boolean) => {
-    const lines = (partial[stream] + text).split(/\r?\n|\r/);
-    partial[stream] = flush ? '' : (lines.pop() ?? '');
-    for (const l of lines) if (l !== '' || !flush) onLine(stream, l);
-  };
+  const { feed } = createLineSplitter(onLine);
   const decoder = { stdout: new TextDecoder(), stderr: new TextDecoder() };
   let end: { exitCode: number; status: string } | undefined;
   const stream = client.start(

@@ -1,4 +1,13 @@
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmdirSync, rmSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,9 +26,10 @@ import { type BuildRecord, createBuildRegistry } from './build-registry.js';
 import { type BuildResources, runBuild } from './build-runner.js';
 import { type BuildBase, type BuildStep, resolveBase } from './build-steps.js';
 import { checkContext, contextDigests } from './context-digest.js';
+import { createUploadBudget, type UploadLimits } from './upload-budget.js';
 
-/** Largest uploaded COPY context. @default 4 GiB */
-export const MAX_UPLOAD_BYTES = 4 * 2 ** 30;
+/** A stored upload no build has used for this long is removed (and its tenant's share freed). */
+export const UPLOAD_TTL_MS = 3_600_000;
 
 /** Longest a build sandbox lives (shorter under a tenant's maxLifetimeS). */
 const BUILD_TIMEOUT_S = 6 * 3600;
@@ -37,6 +47,8 @@ export interface TemplateBuildsOptions {
   quotas?: SandboxQuotaGate;
   /** Upper bounds for a build sandbox's resources. */
   limits: { maxCpuCount: number; maxMemoryMiB: number; maxDiskMiB: number };
+  /** Per-upload and per-tenant bounds on COPY-context uploads. */
+  uploads: UploadLimits;
   logger: Logger;
 }
 
@@ -62,8 +74,17 @@ export interface TemplateBuilds {
   create(tenantId: string, name: string, resources: Partial<BuildResources>): BuildRecord;
   /** Whether a COPY context with this hash is uploaded for the tenant's template. */
   hasFiles(tenantId: string, name: string, hash: string): boolean;
-  /** Stores an uploaded COPY context (a tar, optionally gzipped) for the tenant's template. */
-  saveFiles(tenantId: string, name: string, hash: string, body: Readable): Promise<void>;
+  /**
+   * Stores an uploaded COPY context (a tar, optionally gzipped) for the tenant's template,
+   * within the `uploads` bounds (counted while it streams; `declaredBytes` is checked first).
+   */
+  saveFiles(
+    tenantId: string,
+    name: string,
+    hash: string,
+    body: Readable,
+    declaredBytes?: number,
+  ): Promise<void>;
   /**
    * `POST /v2/templates/{id}/builds/{buildID}`: checks the parent, every COPY upload against
    * its declared hash and the tenant's quotas, then runs the build in the background.
@@ -98,6 +119,38 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
   const uploadsOf = (dir: string) => path.join(uploadsRoot, dir);
   const resources = new Map<string, BuildResources>();
   const running = new Set<Promise<void>>();
+  const budget = createUploadBudget(o.uploads);
+  /** The budget's key of an upload: uploads are per template directory. */
+  const uploadKey = (dir: string, hash: string) => `${dir}/${hash}`;
+  /** Drops stored uploads that no build used in time, and files an earlier run left behind. */
+  const expireUploads = () => {
+    for (const key of budget.expire(UPLOAD_TTL_MS)) rmSync(path.join(uploadsRoot, key), { force: true });
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(uploadsRoot);
+    } catch {
+      return;
+    }
+    const cutoff = Date.now() - UPLOAD_TTL_MS;
+    for (const dir of dirs) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(uploadsOf(dir));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const file = path.join(uploadsOf(dir), name);
+        try {
+          if (statSync(file).mtimeMs < cutoff && !running.size) rmSync(file, { force: true });
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      removeIfEmpty(uploadsOf(dir));
+    }
+  };
+  expireUploads();
 
   const clamp = (v: number | undefined, dflt: number, max: number) => Math.max(1, Math.min(v ?? dflt, max));
   const buildOf = (tenantId: string, name: string, buildID: string) => {
@@ -150,6 +203,7 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
       if (!verdict.ok) {
         // A wrong upload is dropped: the client uploads again after fixing it.
         rmSync(file, { force: true });
+        budget.release(uploadKey(dir, step.filesHash));
         throw new SoulBoxError('INVALID_ARGUMENT', `${label}: ${verdict.reason}`);
       }
       contentDigests[step.filesHash] = verdict.digest;
@@ -189,27 +243,29 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
       const ref = o.catalog.own(tenantId, name);
       return FILES_HASH.test(hash) && existsSync(path.join(uploadsOf(ref.dir), hash));
     },
-    async saveFiles(tenantId, name, hash, body) {
+    async saveFiles(tenantId, name, hash, body, declaredBytes) {
       if (!FILES_HASH.test(hash)) throw new SoulBoxError('INVALID_ARGUMENT', `invalid files hash '${hash}'`);
-      const dir = uploadsOf(o.catalog.own(tenantId, name).dir);
+      const ref = o.catalog.own(tenantId, name);
+      expireUploads();
+      const ticket = budget.begin(tenantId, uploadKey(ref.dir, hash), declaredBytes);
+      const dir = uploadsOf(ref.dir);
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const tmp = path.join(dir, `.${hash}.${process.pid}.${Date.now()}`);
-      let bytes = 0;
       try {
         await pipeline(
           body,
           async function* (source: AsyncIterable<Buffer>) {
             for await (const chunk of source) {
-              bytes += chunk.length;
-              if (bytes > MAX_UPLOAD_BYTES)
-                throw new SoulBoxError('PAYLOAD_TOO_LARGE', `build context over ${MAX_UPLOAD_BYTES} bytes`);
+              ticket.add(chunk.length);
               yield chunk;
             }
           },
           createWriteStream(tmp, { mode: 0o600 }),
         );
         renameSync(tmp, path.join(dir, hash));
+        ticket.commit();
       } finally {
+        ticket.abort();
         rmSync(tmp, { force: true });
       }
     },
@@ -236,6 +292,7 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
         throw new SoulBoxError('SANDBOX_STATE_CONFLICT', `build ${buildID} was started already`);
       }
       b.status = 'building';
+      for (const s of spec.steps) if (s.type === 'COPY') budget.pin(uploadKey(ref.dir, s.filesHash));
       const p = runBuild({ ...o, registry, uploadsDir }, b, {
         name: ref.dir,
         base: spec.base,
@@ -251,7 +308,10 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
         resources.delete(buildID);
         // Contexts are per build; a rebuild uploads again (hashes make that a no-op when cached).
         for (const s of spec.steps)
-          if (s.type === 'COPY') rmSync(path.join(uploadsDir, s.filesHash), { force: true });
+          if (s.type === 'COPY') {
+            rmSync(path.join(uploadsDir, s.filesHash), { force: true });
+            budget.release(uploadKey(ref.dir, s.filesHash));
+          }
         removeIfEmpty(uploadsDir);
         removeIfEmpty(uploadsRoot);
       });
@@ -305,6 +365,11 @@ export function createTemplateBuilds(o: TemplateBuildsOptions): TemplateBuilds {
         }
       }
       removeIfEmpty(path.join(o.templates.dir, ref.dir));
+      try {
+        for (const hash of readdirSync(uploadsOf(ref.dir))) budget.release(uploadKey(ref.dir, hash));
+      } catch {
+        // No uploads.
+      }
       rmSync(uploadsOf(ref.dir), { recursive: true, force: true });
       removeIfEmpty(uploadsRoot);
       o.catalog.forget(ref);

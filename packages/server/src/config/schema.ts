@@ -104,6 +104,18 @@ export const configSchema = z.strictObject({
       maxDiskMiB: z.number().int().min(16).default(65_536),
       /** Process/thread limit per sandbox. @default 1024 */
       pidsLimit: z.number().int().min(16).max(1_000_000).default(1024),
+      /**
+       * Whether a create may ask for `secure: false` (a sandbox whose envd answers anyone who
+       * knows its id). false = such creates are refused with INSECURE_SANDBOX_REFUSED.
+       * A create that does not mention `secure` is always secured. @default true
+       */
+      allowInsecure: z.boolean().default(true),
+      /**
+       * Default of E2B's `network.allowPublicTraffic` when a create does not give it. true =
+       * a sandbox's ports answer anyone who knows its id (E2B's default); false = they need
+       * the sandbox's traffic token or access token. @default true
+       */
+      defaultAllowPublicTraffic: z.boolean().default(true),
     })
     .prefault({}),
   network: z
@@ -193,6 +205,17 @@ export const configSchema = z.strictObject({
   quotas: quotaDefaultsSchema,
   metering: meteringSchema,
   audit: auditSchema,
+  /** Bounds on what tenants upload for template builds (COPY contexts). */
+  uploads: z
+    .strictObject({
+      /** Largest single upload, MiB. @default 4096 */
+      maxFileMiB: z.number().int().min(1).max(1_048_576).default(4096),
+      /** Uploads one tenant may hold at once (stored and in flight, not yet used by a build). @default 32 */
+      maxPerTenant: z.number().int().min(1).max(100_000).default(32),
+      /** Total size of one tenant's uploads held at once, MiB. @default 8192 */
+      maxTenantMiB: z.number().int().min(1).max(16_777_216).default(8192),
+    })
+    .prefault({}),
   /** Debian mirror for template builds. @default 'http://deb.debian.org/debian' */
   debianMirror: z.string().url().default('http://deb.debian.org/debian'),
 });

@@ -1,12 +1,14 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { HOST_SECRET_HEADER } from '@soulbox/envd';
 import type { DataPlaneGuard, GuardVerdict } from '../authz/data-plane-guard.js';
 import { oneShotAgent } from '../runtime/envd-endpoint.js';
 import type { SandboxRuntime } from '../runtime/sandbox-runtime.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import type { SandboxRecord } from '../store/index.js';
 import type { Logger } from '../util/logger.js';
+import { envdHeaders, portHeaders, responseHeaders } from './forward-headers.js';
+import { checkPortAccess } from './port-access.js';
+import { framingProblem, framingRefusal } from './request-framing.js';
 import { checkEnvdAccess } from './signature.js';
 import { type DataPlaneTarget, dataPlaneTarget, ENVD_PORT } from './target.js';
 
@@ -32,33 +34,6 @@ export interface DataPlane {
   close(): void;
 }
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-]);
-
-/**
- * Headers never copied from a client: the host↔envd secret is the runtime's to set
- * (a client's own value must not reach envd or sandbox code, even a wrong one).
- */
-function forwardHeaders(
-  h: IncomingHttpHeaders,
-  drop: readonly string[] = [],
-): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(h)) {
-    if (v === undefined || HOP_BY_HOP.has(k) || k === HOST_SECRET_HEADER || drop.includes(k)) continue;
-    out[k] = v;
-  }
-  return out;
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) {
     res.destroy();
@@ -77,6 +52,23 @@ function rawResponse(socket: Duplex, status: number, body: unknown): void {
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(data)}\r\nconnection: close\r\n\r\n${data}`,
   );
+}
+
+/** A response head written by hand (upgrades): status line, then each header as a line. */
+function responseHead(status: number, message: string, headers: Record<string, string | string[]>): string {
+  const lines = [`HTTP/1.1 ${status} ${message}`];
+  for (const [k, v] of Object.entries(headers)) for (const one of [v].flat()) lines.push(`${k}: ${one}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/**
+ * Answers a request whose body framing is refused, and closes the connection: its unread
+ * body must never be parsed as the client's next request.
+ */
+function refuseFraming(res: ServerResponse, problem: string): void {
+  res.shouldKeepAlive = false;
+  res.setHeader('connection', 'close');
+  sendJson(res, 400, framingRefusal(problem));
 }
 
 /** Creates the data plane; it cuts every in-flight stream of a sandbox when the sandbox goes. */
@@ -142,13 +134,11 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
         agent: oneShotAgent(envd),
         method: req.method,
         path: req.url,
-        headers: {
-          ...forwardHeaders(req.headers, ['x-access-token', 'e2b-sandbox-id', 'e2b-sandbox-port']),
-          ...envd.headers,
-        },
+        // envd gets only what its protocol reads, then the host's own credential.
+        headers: { ...envdHeaders(req.rawHeaders), ...envd.headers },
       },
       (ures) => {
-        res.writeHead(ures.statusCode ?? 502, forwardHeaders(ures.headers));
+        res.writeHead(ures.statusCode ?? 502, responseHeaders(ures.rawHeaders));
         res.flushHeaders();
         d.observeEnvd?.(rec.id, url.pathname, ures);
         ures.pipe(res);
@@ -164,92 +154,125 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
     req.on('error', () => upstream.destroy());
   };
 
-  const proxyToPort = async (req: IncomingMessage, res: ServerResponse, rec: SandboxRecord, port: number) => {
+  const closedPort = (rec: SandboxRecord, port: number) => ({
+    sandboxId: rec.id,
+    message: 'The sandbox is running but port is not open',
+    port,
+    code: 502,
+  });
+
+  const proxyToPort = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    rec: SandboxRecord,
+    port: number,
+    dropBearer: boolean,
+  ) => {
     const tunnel = await d.runtime.openTunnel(rec.id, port);
-    if (!tunnel.ok) {
-      return sendJson(res, 502, {
-        sandboxId: rec.id,
-        message: 'The sandbox is running but port is not open',
-        port,
-        code: 502,
-      });
-    }
+    if (!tunnel.ok) return sendJson(res, 502, closedPort(rec, port));
+    if (res.closed) return tunnel.socket.destroy();
+    // The tunnel lives as long as this one exchange, however it ends.
+    res.on('close', () => tunnel.socket.destroy());
+    // No agent: this tunnel carries this one request and closes (never another principal's).
     const upstream = http.request(
       {
         createConnection: () => tunnel.socket as never,
         method: req.method,
         path: req.url,
-        headers: forwardHeaders(req.headers, [
-          'e2b-sandbox-id',
-          'e2b-sandbox-port',
-          'e2b-traffic-access-token',
-        ]),
+        headers: portHeaders(req.rawHeaders, { dropBearer }),
       },
       (ures) => {
-        res.writeHead(ures.statusCode ?? 502, forwardHeaders(ures.headers));
+        res.writeHead(ures.statusCode ?? 502, responseHeaders(ures.rawHeaders));
         res.flushHeaders();
         ures.pipe(res);
         ures.on('error', () => res.destroy());
-        res.on('close', () => tunnel.socket.destroy());
       },
     );
-    upstream.on('error', () =>
-      sendJson(res, 502, {
-        sandboxId: rec.id,
-        message: 'The sandbox is running but port is not open',
-        port,
-        code: 502,
-      }),
-    );
+    upstream.on('error', () => sendJson(res, 502, closedPort(rec, port)));
     track(rec.id, res, tunnel.socket);
     req.pipe(upstream);
   };
 
+  /**
+   * A WebSocket (or other) upgrade to a port: the request goes to the app as a fresh request
+   * (headers filtered as for HTTP), and only a 101 answer splices the two byte streams. Any
+   * other answer is passed on and the connection closed, so it never carries a second request.
+   */
   const upgradeToPort = (
     req: IncomingMessage,
     socket: Duplex,
     head: Buffer,
     rec: SandboxRecord,
     port: number,
+    dropBearer: boolean,
   ) => {
     void d.runtime.openTunnel(rec.id, port).then((tunnel) => {
-      if (!tunnel.ok) {
-        return rawResponse(socket, 502, {
-          sandboxId: rec.id,
-          message: 'The sandbox is running but port is not open',
-          port: port,
-          code: 502,
-        });
-      }
-      // Replay the request head as received, then splice the two byte streams together.
-      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        const name = req.rawHeaders[i]!;
-        if (/^e2b-sandbox-(id|port)$/i.test(name) || name.toLowerCase() === HOST_SECRET_HEADER) continue;
-        lines.push(`${name}: ${req.rawHeaders[i + 1]}`);
-      }
-      tunnel.socket.write(`${lines.join('\r\n')}\r\n\r\n`);
-      if (head.length) tunnel.socket.write(head);
-      socket.pipe(tunnel.socket).pipe(socket);
-      socket.on('error', () => tunnel.socket.destroy());
-      tunnel.socket.on('error', () => socket.destroy());
-      socket.on('close', () => tunnel.socket.destroy());
-      tunnel.socket.on('close', () => socket.destroy());
+      if (!tunnel.ok) return rawResponse(socket, 502, closedPort(rec, port));
+      if (socket.destroyed) return tunnel.socket.destroy();
       track(rec.id, socket, tunnel.socket);
+      const upstream = http.request({
+        createConnection: () => tunnel.socket as never,
+        method: req.method,
+        path: req.url,
+        headers: {
+          ...portHeaders(req.rawHeaders, { dropBearer }),
+          connection: 'Upgrade',
+          upgrade: req.headers.upgrade ?? '',
+        },
+      });
+      upstream.on('upgrade', (ures, upSocket, upHead) => {
+        socket.write(
+          responseHead(101, ures.statusMessage || 'Switching Protocols', {
+            ...responseHeaders(ures.rawHeaders),
+            connection: 'Upgrade',
+            upgrade: ures.headers.upgrade ?? '',
+          }),
+        );
+        if (upHead.length) socket.write(upHead);
+        if (head.length) upSocket.write(head);
+        socket.pipe(upSocket).pipe(socket);
+        socket.on('error', () => upSocket.destroy());
+        upSocket.on('error', () => socket.destroy());
+        socket.on('close', () => upSocket.destroy());
+        upSocket.on('close', () => socket.destroy());
+      });
+      upstream.on('response', (ures) => {
+        const headers = responseHeaders(ures.rawHeaders);
+        for (const k of Object.keys(headers)) if (k.toLowerCase() === 'content-length') delete headers[k];
+        socket.write(
+          responseHead(ures.statusCode ?? 502, ures.statusMessage ?? '', { ...headers, connection: 'close' }),
+        );
+        ures.pipe(socket);
+        ures.on('error', () => socket.destroy());
+      });
+      upstream.on('error', () => {
+        if (socket.writable) rawResponse(socket, 502, closedPort(rec, port));
+        else socket.destroy();
+      });
+      socket.on('close', () => upstream.destroy());
+      upstream.end();
     });
   };
 
-  /** Runs `go` once the guard allows the request (at once when it can decide synchronously). */
+  /**
+   * Runs `go` once the port's own rule and the guard allow the request (at once when both can
+   * decide synchronously). `go` learns whether the request's bearer token is SoulBox's.
+   */
   const guarded = (
     req: IncomingMessage,
     rec: SandboxRecord,
     port: number,
-    go: () => void,
+    go: (soulboxBearer: boolean) => void,
     refuse: (status: number, body: unknown) => void,
   ) => {
+    if (port !== ENVD_PORT) {
+      const pathname = new URL(req.url ?? '/', 'http://sandbox').pathname;
+      const access = checkPortAccess(rec, port, req.method ?? 'GET', pathname, req.headers);
+      if (!access.ok) return refuse(access.status, access.body);
+    }
     const verdict = d.guard?.check(req, rec, port);
-    const apply = (v: GuardVerdict) => (v.ok ? go() : refuse(v.status, v.body));
-    if (verdict === undefined) return go();
+    const apply = (v: GuardVerdict) => (v.ok ? go(v.soulboxBearer) : refuse(v.status, v.body));
+    if (verdict === undefined) return go(false);
     if (!(verdict instanceof Promise)) return apply(verdict);
     verdict.then(apply, (err: unknown) => {
       d.logger.error('data-plane guard failed', { sandboxId: rec.id, err });
@@ -260,6 +283,8 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
   return {
     match: (req) => dataPlaneTarget(req, d.domain),
     handle(req, res, target) {
+      const problem = framingProblem(req.method ?? 'GET', req.rawHeaders);
+      if (problem) return refuseFraming(res, problem);
       const found = lookup(target);
       if (!('rec' in found)) return sendJson(res, found.status, found.body);
       if (target.kind !== 'sandbox') return;
@@ -268,9 +293,9 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
         req,
         rec,
         target.port,
-        () => {
+        (soulboxBearer) => {
           if (target.port === ENVD_PORT) return proxyToEnvd(req, res, rec);
-          proxyToPort(req, res, rec, target.port).catch((err) => {
+          proxyToPort(req, res, rec, target.port, soulboxBearer).catch((err) => {
             d.logger.error('port proxy failed', { sandboxId: rec.id, err });
             sendJson(res, 502, notFound(rec.id));
           });
@@ -279,6 +304,8 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
       );
     },
     handleUpgrade(req, socket, head, target) {
+      const problem = framingProblem(req.method ?? 'GET', req.rawHeaders);
+      if (problem) return rawResponse(socket, 400, framingRefusal(problem));
       const found = lookup(target);
       if (!('rec' in found)) return rawResponse(socket, found.status, found.body);
       if (target.kind !== 'sandbox' || target.port === ENVD_PORT) {
@@ -289,7 +316,7 @@ export function createDataPlane(d: DataPlaneDeps): DataPlane {
         req,
         rec,
         target.port,
-        () => upgradeToPort(req, socket, head, rec, target.port),
+        (soulboxBearer) => upgradeToPort(req, socket, head, rec, target.port, soulboxBearer),
         (status, body) => rawResponse(socket, status, body),
       );
     },

@@ -14,6 +14,12 @@ export const ERROR_CODES = {
     connect: 'invalid_argument',
     description: 'The request body is not valid JSON.',
   },
+  INVALID_REQUEST_FRAMING: {
+    http: 400,
+    connect: 'invalid_argument',
+    description:
+      'A data-plane request with a body on GET, HEAD, DELETE, OPTIONS or TRACE, or with conflicting Content-Length / Transfer-Encoding; refused so that no byte of it can be read as a second request.',
+  },
   UNAUTHENTICATED: {
     http: 401,
     connect: 'unauthenticated',
@@ -23,6 +29,17 @@ export const ERROR_CODES = {
     http: 403,
     connect: 'permission_denied',
     description: 'The credential is valid but may not do this.',
+  },
+  INSECURE_SANDBOX_REFUSED: {
+    http: 403,
+    connect: 'permission_denied',
+    description: 'The server does not allow `secure: false` sandboxes (setting `sandbox.allowInsecure`).',
+  },
+  TRAFFIC_TOKEN_REQUIRED: {
+    http: 403,
+    connect: 'permission_denied',
+    description:
+      "The sandbox's ports are private (`allowPublicTraffic: false`): the request lacks its `e2b-traffic-access-token` (or `X-Access-Token`), or carries a wrong one (data plane).",
   },
   NOT_FOUND: { http: 404, connect: 'not_found', description: 'No such route or resource.' },
   SANDBOX_NOT_FOUND: {

@@ -34,6 +34,11 @@ export interface CreateSandboxRequest {
   envVars?: Record<string, string>;
   /** Issue an envd access token. */
   secure: boolean;
+  /**
+   * E2B's `network.allowPublicTraffic`: false issues a traffic token that every request to a
+   * non-envd port must carry. @default true
+   */
+  allowPublicTraffic?: boolean;
   networkMode: NetworkMode;
   /** Outbound rules for a bridged sandbox (validated here). */
   egress?: EgressPolicy | null;
@@ -380,6 +385,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
       metadata: {},
       envVars: {},
       accessToken: null,
+      trafficToken: null,
       networkMode: key.networkMode,
       netIndex: null,
       diskProjectId: null,
@@ -425,7 +431,9 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
         state: 'running' as const,
         metadata: req.metadata ?? {},
         envVars,
+        // Fresh tokens at the claim: nothing issued before it (the pool's record has none).
         accessToken: req.secure ? newAccessToken() : null,
+        trafficToken: req.allowPublicTraffic === false ? newAccessToken() : null,
         egress,
         autoPause: req.autoPause,
         startedAt: new Date(now).toISOString(),
@@ -508,6 +516,7 @@ export function createSandboxManager(o: SandboxManagerOptions): SandboxManager {
         metadata: req.metadata ?? {},
         envVars: req.envVars ?? {},
         accessToken: req.secure ? newAccessToken() : null,
+        trafficToken: req.allowPublicTraffic === false ? newAccessToken() : null,
         networkMode: req.networkMode,
         netIndex: null,
         diskProjectId: null,

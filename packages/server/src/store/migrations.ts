@@ -141,4 +141,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX templates_public ON templates(name) WHERE public = 1;
   `,
+  `
+  -- Port access (isolation boundary): the traffic token of a sandbox created with
+  -- network.allowPublicTraffic = false; its non-envd ports answer only requests carrying it.
+  ALTER TABLE sandboxes ADD COLUMN traffic_token TEXT;
+  `,
 ];

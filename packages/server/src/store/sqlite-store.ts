@@ -23,6 +23,7 @@ interface SandboxRow {
   metadata: string;
   env_vars: string;
   access_token: string | null;
+  traffic_token: string | null;
   network_mode: string;
   net_index: number | null;
   disk_project_id: number | null;
@@ -47,6 +48,7 @@ function toSandbox(r: SandboxRow): SandboxRecord {
     metadata: JSON.parse(r.metadata) as Record<string, string>,
     envVars: JSON.parse(r.env_vars) as Record<string, string>,
     accessToken: r.access_token,
+    trafficToken: r.traffic_token,
     networkMode: r.network_mode === 'none' ? 'none' : 'bridge',
     netIndex: r.net_index,
     diskProjectId: r.disk_project_id,
@@ -108,6 +110,7 @@ const SANDBOX_COLUMNS: Record<keyof Omit<SandboxRecord, 'id'>, string> = {
   metadata: 'metadata',
   envVars: 'env_vars',
   accessToken: 'access_token',
+  trafficToken: 'traffic_token',
   networkMode: 'network_mode',
   netIndex: 'net_index',
   diskProjectId: 'disk_project_id',
@@ -133,9 +136,28 @@ export interface StoreOptions {
   file: string;
 }
 
+/**
+ * Makes the store's files owner-only (0600): they hold key hashes and sandboxes' access
+ * tokens. Done before SQLite opens the file, since it creates `-wal` and `-shm` with the
+ * database's own mode; files of an older install are tightened too.
+ */
+function restrictStoreFiles(file: string): void {
+  fs.closeSync(fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.chmodSync(f, 0o600);
+    } catch {
+      // No such journal file yet.
+    }
+  }
+}
+
 /** Opens (and migrates) the SQLite store. */
 export function openStore(options: StoreOptions): Store {
-  if (options.file !== ':memory:') fs.mkdirSync(path.dirname(options.file), { recursive: true });
+  if (options.file !== ':memory:') {
+    fs.mkdirSync(path.dirname(options.file), { recursive: true });
+    restrictStoreFiles(options.file);
+  }
   const db = new Database(options.file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -23,6 +23,11 @@ export interface SandboxRecord {
   envVars: Record<string, string>;
   /** envd access token; null for an unsecured (v1, `secure: false`) sandbox. */
   accessToken: string | null;
+  /**
+   * Token a request to a non-envd port must carry (`e2b-traffic-access-token`) when the
+   * sandbox was created with `network.allowPublicTraffic: false`; null = public ports.
+   */
+  trafficToken: string | null;
   networkMode: NetworkMode;
   /** Index into the bridge subnet (also names the host veth); null with `none`. */
   netIndex: number | null;

@@ -66,6 +66,7 @@ export function createGovernanceFixture(config: ConfigInput = {}, storeFile = ':
         metadata: {},
         envVars: {},
         accessToken: null,
+        trafficToken: null,
         networkMode: 'none',
         netIndex: null,
         diskProjectId: null,

@@ -52,7 +52,10 @@ export async function startChildServer(extra: Record<string, unknown> = {}): Pro
     await new Promise((r) => setTimeout(r, 50));
   }
   const url = /running at (\S+)/.exec(out)![1]!;
-  const apiKey = /E2B_API_KEY=(\S+)/.exec(out)![1]!;
+  // The key is printed only when it is made; later starts name the file that holds it.
+  const printed = /Admin API key: (e2b_[0-9a-f]+)/.exec(out)?.[1];
+  const keyFile = /Admin API key: in (\S+)/.exec(out)?.[1];
+  const apiKey = printed ?? fs.readFileSync(keyFile ?? path.join(TEST_DATA_DIR, 'admin-key'), 'utf8').trim();
   return {
     proc,
     url,

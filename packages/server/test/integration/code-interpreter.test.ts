@@ -170,12 +170,21 @@ describe('code interpreter (@e2b/code-interpreter)', { timeout: 600_000 }, () =>
   });
 
   it('answers bad requests like upstream: 400 for context and language, 404 for unknown contexts', async () => {
-    const post = (body: unknown) =>
+    // `/execute` is code execution: like the SDK, send the sandbox's access token.
+    const token = (sbx as unknown as { envdAccessToken: string }).envdAccessToken;
+    const post = (body: unknown, withToken = true) =>
       fetch(`${t.url}/execute`, {
         method: 'POST',
-        headers: { ...sandboxHeaders(sbx.sandboxId, 49999), 'Content-Type': 'application/json' },
+        headers: {
+          ...sandboxHeaders(sbx.sandboxId, 49999),
+          'Content-Type': 'application/json',
+          ...(withToken ? { 'X-Access-Token': token } : {}),
+        },
         body: JSON.stringify(body),
       });
+    const anonymous = await post({ code: 'print(1)' }, false);
+    assert.equal(anonymous.status, 401, 'no code runs without the access token');
+    await anonymous.text();
     const both = await post({ code: '1', context_id: 'x', language: 'python' });
     assert.equal(both.status, 400);
     await both.text();
