@@ -540,6 +540,13 @@ describe('red team: API, data plane and control-plane bounds', () => {
     assert.match(json.answer, /PAYLOAD_TOO_LARGE/);
     assert.ok(json.sent < 64 * 2 ** 20, `the server took ${json.sent} bytes of a 1 MiB-limited body`);
 
+    // Uploads go to a template the caller owns: register one (no build is started).
+    const registered = await fetch(`${t.url}/v3/templates`, {
+      method: 'POST',
+      headers: { 'X-API-KEY': t.apiKey, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'redteam' }),
+    });
+    assert.equal(registered.status, 202, await registered.text());
     const upload = await stream(
       `PUT /templates/redteam/files/redteam-oversized-0001 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-KEY: ${t.apiKey}\r\nTransfer-Encoding: chunked\r\n\r\n`,
     );
